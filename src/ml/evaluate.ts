@@ -1,0 +1,101 @@
+/**
+ * Evaluation used by training: a stratified hold-out split, classification
+ * metrics, and the silhouette score used to compare the IQR baseline with the
+ * Isolation Forest (the comparison the original analyses made).
+ */
+import { row, type Matrix } from './matrix.js';
+import { Random } from './random.js';
+
+/**
+ * Splits row indices into train and test sets, keeping each class's share:
+ * every class contributes round(testShare * its size) rows to test, at least
+ * one when the class has two or more rows.
+ * @param testShare default 0.3
+ */
+export function stratifiedSplit(y: ArrayLike<number>, rng: Random, testShare = 0.3): { train: Int32Array; test: Int32Array } {
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const cls of [0, 1]) {
+    const members: number[] = [];
+    for (let i = 0; i < y.length; i++) if (y[i] === cls) members.push(i);
+    rng.shuffle(members);
+    let k = Math.round(members.length * testShare);
+    if (k === 0 && members.length >= 2) k = 1;
+    if (k === members.length && members.length >= 2) k = members.length - 1;
+    test.push(...members.slice(0, k));
+    train.push(...members.slice(k));
+  }
+  return { train: Int32Array.from(train.sort((a, b) => a - b)), test: Int32Array.from(test.sort((a, b) => a - b)) };
+}
+
+export interface ClassificationMetrics {
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** [[tn, fp], [fn, tp]]: rows are the truth, columns the prediction */
+  confusion_matrix: [[number, number], [number, number]];
+  support: number;
+}
+
+/** Binary metrics for class 1; precision/recall are 0 (not NaN) when undefined, as scikit-learn's zero_division=0. */
+export function classificationMetrics(truth: ArrayLike<number>, predicted: ArrayLike<number>): ClassificationMetrics {
+  let tp = 0;
+  let tn = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < truth.length; i++) {
+    if (truth[i] === 1) predicted[i] === 1 ? tp++ : fn++;
+    else predicted[i] === 1 ? fp++ : tn++;
+  }
+  const n = truth.length;
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  return {
+    accuracy: n > 0 ? (tp + tn) / n : 0,
+    precision,
+    recall,
+    f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+    confusion_matrix: [
+      [tn, fp],
+      [fn, tp],
+    ],
+    support: n,
+  };
+}
+
+/**
+ * Mean silhouette coefficient (Rousseeuw, 1987) of a two-cluster labelling,
+ * Euclidean distance. It is quadratic in rows, so at most `maxRows` rows are
+ * used, drawn with the seeded generator (scikit-learn's `sample_size`).
+ * @returns null when the labelling has fewer than two clusters (undefined)
+ * @param maxRows default 2000
+ */
+export function silhouetteScore(x: Matrix, labels: ArrayLike<number>, rng: Random, maxRows = 2000): number | null {
+  let idx: Int32Array = Int32Array.from({ length: x.rows }, (_, i) => i);
+  if (x.rows > maxRows) idx = rng.sampleWithoutReplacement(x.rows, maxRows);
+  const n = idx.length;
+  const sizes = [0, 0];
+  for (let k = 0; k < n; k++) sizes[labels[idx[k]]]++;
+  if (sizes[0] === 0 || sizes[1] === 0) return null;
+  let total = 0;
+  for (let a = 0; a < n; a++) {
+    const ia = idx[a];
+    const own = labels[ia];
+    if (sizes[own] === 1) continue; // s = 0 for a singleton cluster
+    const sums = [0, 0];
+    const ra = row(x, ia);
+    for (let b = 0; b < n; b++) {
+      if (a === b) continue;
+      const rb = row(x, idx[b]);
+      let d = 0;
+      for (let j = 0; j < ra.length; j++) d += (ra[j] - rb[j]) ** 2;
+      sums[labels[idx[b]]] += Math.sqrt(d);
+    }
+    const intra = sums[own] / (sizes[own] - 1);
+    const inter = sums[1 - own] / sizes[1 - own];
+    const m = Math.max(intra, inter);
+    total += m > 0 ? (inter - intra) / m : 0;
+  }
+  return total / n;
+}

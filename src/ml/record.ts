@@ -1,0 +1,132 @@
+/**
+ * The traffic record as the models see it, and the one function that turns an
+ * outside record (JSON body, CSV row) into it. Training and scoring both go
+ * through parseRecord, so a value accepted at training time means the same thing
+ * at scoring time. Keys are the CloudWatch CSV header names, dots included.
+ */
+import { isIP } from 'node:net';
+
+export interface TrafficRecord {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** epoch milliseconds */
+  readonly creationMs: number;
+  /** epoch milliseconds */
+  readonly endMs: number;
+  readonly srcIp: string;
+  /** upper-cased two-letter code, or null when absent */
+  readonly country: string | null;
+  readonly protocol: string | null;
+  readonly responseCode: number | null;
+  readonly dstPort: number | null;
+  /** ground truth when given (1 = malicious), else null */
+  readonly label: 0 | 1 | null;
+}
+
+/** A record that cannot be used; `field` names the offending key. */
+export class RecordError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+    this.name = 'RecordError';
+  }
+}
+
+/** Longest accepted string field; longer values are refused, not truncated. */
+export const MAX_STRING_LENGTH = 256;
+
+// RFC 3339 date-time: a date, T (or space), a time, and a mandatory zone.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const COUNTRY = /^[A-Za-z]{2}$/;
+
+/**
+ * Validates and normalises one record. Numbers may arrive as numeric strings
+ * (CSV, CSV-to-JSON tools); empty strings count as absent for optional fields.
+ * Unknown keys are ignored.
+ * @throws RecordError naming the first offending field
+ */
+export function parseRecord(raw: unknown): TrafficRecord {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new RecordError('record', 'must be an object');
+  }
+  const r = raw as Record<string, unknown>;
+  const bytesIn = integer(r, 'bytes_in', 0, Number.MAX_SAFE_INTEGER, true)!;
+  const bytesOut = integer(r, 'bytes_out', 0, Number.MAX_SAFE_INTEGER, true)!;
+  const creationMs = dateTime(r, 'creation_time', true)!;
+  const endMs = dateTime(r, 'end_time', true)!;
+  if (endMs < creationMs) throw new RecordError('end_time', 'is earlier than creation_time');
+  const srcIp = ip(r, 'src_ip', true)!;
+  ip(r, 'dst_ip', false);
+  dateTime(r, 'time', false);
+  const countryRaw = string(r, 'src_ip_country_code', false);
+  if (countryRaw !== null && !COUNTRY.test(countryRaw)) {
+    throw new RecordError('src_ip_country_code', 'must be a 2-letter country code');
+  }
+  for (const key of ['rule_names', 'observation_name', 'source.meta', 'source.name', 'detection_types']) {
+    string(r, key, false);
+  }
+  return {
+    bytesIn,
+    bytesOut,
+    creationMs,
+    endMs,
+    srcIp,
+    country: countryRaw === null ? null : countryRaw.toUpperCase(),
+    protocol: string(r, 'protocol', false)?.toUpperCase() ?? null,
+    responseCode: integer(r, 'response.code', 100, 599, false),
+    dstPort: integer(r, 'dst_port', 0, 65535, false),
+    label: label(r),
+  };
+}
+
+function present(r: Record<string, unknown>, key: string): unknown {
+  const v = Object.prototype.hasOwnProperty.call(r, key) ? r[key] : undefined;
+  return v === '' || v === null ? undefined : v;
+}
+
+function missing(key: string, required: boolean): null {
+  if (required) throw new RecordError(key, 'is required');
+  return null;
+}
+
+function integer(r: Record<string, unknown>, key: string, min: number, max: number, required: boolean): number | null {
+  const v = present(r, key);
+  if (v === undefined) return missing(key, required);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isInteger(n)) throw new RecordError(key, 'must be an integer');
+  if (n < min || n > max) throw new RecordError(key, `must be between ${min} and ${max}`);
+  return n;
+}
+
+function string(r: Record<string, unknown>, key: string, required: boolean): string | null {
+  const v = present(r, key);
+  if (v === undefined) return missing(key, required);
+  if (typeof v !== 'string') throw new RecordError(key, 'must be a string');
+  if (v.length > MAX_STRING_LENGTH) throw new RecordError(key, `must be at most ${MAX_STRING_LENGTH} characters`);
+  return v;
+}
+
+function dateTime(r: Record<string, unknown>, key: string, required: boolean): number | null {
+  const v = string(r, key, required);
+  if (v === null) return null;
+  const ms = RFC3339.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) throw new RecordError(key, 'must be an RFC 3339 date-time');
+  return ms;
+}
+
+function ip(r: Record<string, unknown>, key: string, required: boolean): string | null {
+  const v = string(r, key, required);
+  if (v === null) return null;
+  if (isIP(v) === 0) throw new RecordError(key, 'must be an IPv4 or IPv6 address');
+  return v;
+}
+
+function label(r: Record<string, unknown>): 0 | 1 | null {
+  const v = present(r, 'label');
+  if (v === undefined) return null;
+  if (v === true || v === 1 || v === '1' || v === 'true' || v === 'TRUE' || v === 'True') return 1;
+  if (v === false || v === 0 || v === '0' || v === 'false' || v === 'FALSE' || v === 'False') return 0;
+  throw new RecordError('label', 'must be 0/1 or a boolean');
+}

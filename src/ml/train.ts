@@ -1,0 +1,211 @@
+/**
+ * The one training function, shared by `npm run train` and POST /train.
+ *
+ * Steps: features -> scaler -> Isolation Forest (unsupervised) and IQR baseline
+ * -> labels (given, or derived as "IF anomaly or IQR outlier", as the original
+ * analyses did) -> Random Forest evaluated on a stratified 70/30 hold-out, then
+ * refitted on all rows for serving -> report and artifacts.
+ */
+import { IqrBaseline } from './baseline.js';
+import type { ManifestDraft } from './store.js';
+import { serializeParts, type ModelPart, type TrainingParameters } from './bundle.js';
+import { classificationMetrics, silhouetteScore, stratifiedSplit, type ClassificationMetrics } from './evaluate.js';
+import { FEATURE_NAMES, FeatureEncoder } from './features.js';
+import { checkIsolationOptions, IsolationForest } from './isolation-forest.js';
+import { selectRows } from './matrix.js';
+import { Random } from './random.js';
+import { checkForestOptions, RandomForestClassifier } from './random-forest.js';
+import type { TrafficRecord } from './record.js';
+import { StandardScaler } from './scaler.js';
+import { sha256 } from './store.js';
+
+/** Fewest rows a model is trained on: below this a 70/30 hold-out is meaningless. */
+export const MIN_TRAIN_ROWS = 10;
+/** Isolation Forest subsample size (psi), as in the paper and scikit-learn. */
+export const MAX_SAMPLES = 256;
+
+/** Data or parameters that cannot make a model; `field` names the culprit. */
+export class TrainingError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'TrainingError';
+  }
+}
+
+export interface TrainOptions {
+  /** expected anomaly share, (0, 0.5]; default 0.05 */
+  contamination?: number;
+  /** trees in each forest; default 100 */
+  trees?: number;
+  /** Random Forest maximum depth; default 10 */
+  maxDepth?: number;
+  /** PRNG seed; default 42 */
+  seed?: number;
+  /** called between stages; `done`/`total` count trees in the forest stages */
+  onProgress?: (stage: string, done: number, total: number) => void;
+  /** clock for trained_at; default the system clock */
+  now?: () => Date;
+}
+
+export interface SourceSummary {
+  src_ip: string;
+  sessions: number;
+  anomalies: number;
+  max_anomaly_score: number;
+  bytes_in: number;
+  bytes_out: number;
+}
+
+export interface TrainingMetrics {
+  rows: number;
+  anomalies: number;
+  anomaly_rate: number;
+  iqr_outliers: number;
+  iqr_outlier_rate: number;
+  /** mean silhouette of each detector's two-group split on the scaled features; null when it found one group only */
+  silhouette: { isolation_forest: number | null; iqr_baseline: number | null; rows_used: number };
+  labels: { positive: number; negative: number };
+  holdout: ClassificationMetrics & { train_rows: number; test_rows: number };
+  feature_importances: Record<string, number>;
+  top_sources: SourceSummary[];
+}
+
+export interface TrainingOutput {
+  draft: ManifestDraft;
+  artifacts: Record<ModelPart, string>;
+  metrics: TrainingMetrics;
+}
+
+/** Validates the public hyper-parameters; a bad one is a TrainingError naming it. */
+export function checkTrainOptions(o: TrainOptions): TrainingParameters {
+  const params: TrainingParameters = {
+    contamination: o.contamination ?? 0.05,
+    trees: o.trees ?? 100,
+    max_depth: o.maxDepth ?? 10,
+    seed: o.seed ?? 42,
+    max_samples: MAX_SAMPLES,
+  };
+  const check = (field: string, fn: () => unknown): void => {
+    try {
+      fn();
+    } catch (err) {
+      throw new TrainingError((err as Error).message.replace(/^\w+/, field), field);
+    }
+  };
+  check('contamination', () => checkIsolationOptions({ contamination: params.contamination }));
+  check('trees', () => checkIsolationOptions({ nTrees: params.trees }));
+  check('seed', () => checkForestOptions({ seed: params.seed }, FEATURE_NAMES.length));
+  check('max_depth', () => checkForestOptions({ maxDepth: params.max_depth }, FEATURE_NAMES.length));
+  return params;
+}
+
+/**
+ * Trains every model of a bundle from parsed records.
+ * @throws TrainingError for too few rows, partial or single-class labels, bad parameters
+ */
+export function trainModels(records: readonly TrafficRecord[], options: TrainOptions = {}): TrainingOutput {
+  const params = checkTrainOptions(options);
+  const progress = options.onProgress ?? (() => {});
+  const n = records.length;
+  if (n < MIN_TRAIN_ROWS) throw new TrainingError(`training needs at least ${MIN_TRAIN_ROWS} rows, got ${n}`, 'records');
+  const labelled = records.filter((r) => r.label !== null).length;
+  if (labelled > 0 && labelled < n) {
+    const i = records.findIndex((r) => r.label === null);
+    throw new TrainingError(`label is missing on row ${i} while other rows have one; label every row or none`, 'label');
+  }
+
+  progress('features', 0, 1);
+  const encoder = FeatureEncoder.fit(records);
+  const raw = encoder.transformMany(records);
+  const scaler = StandardScaler.fit(raw);
+  const x = scaler.transform(raw);
+
+  progress('isolation forest', 0, params.trees);
+  const iforest = IsolationForest.fit(x, { nTrees: params.trees, maxSamples: MAX_SAMPLES, contamination: params.contamination, seed: params.seed });
+  const scores = iforest.scoreMatrix(x);
+  const anomalous = Uint8Array.from(scores, (s) => (iforest.isAnomaly(s) ? 1 : 0));
+  const baseline = IqrBaseline.fit(records);
+  const outlier = Uint8Array.from(records, (r) => (baseline.isOutlier(r) ? 1 : 0));
+
+  const labelSource = labelled === n ? 'provided' : 'derived';
+  const y = labelSource === 'provided' ? Uint8Array.from(records, (r) => r.label!) : Uint8Array.from(anomalous, (a, i) => a | outlier[i]);
+  const positive = y.reduce((a, b) => a + b, 0);
+  if (positive === 0 || positive === n) {
+    const which = labelSource === 'provided' ? 'the label column' : 'the derived labels (IF anomaly or IQR outlier)';
+    throw new TrainingError(`${which} have one class only (${positive} of ${n} positive); need both`, 'label');
+  }
+
+  const rng = new Random(params.seed);
+  const split = stratifiedSplit(y, rng, 0.3);
+  const forestOptions = { nTrees: params.trees, maxDepth: params.max_depth, seed: params.seed };
+  const onTree = (stage: string) => (done: number) => progress(stage, done, params.trees);
+  const holdoutForest = RandomForestClassifier.fit(selectRows(x, split.train), pick(y, split.train), forestOptions, onTree('random forest (hold-out)'));
+  const holdout = classificationMetrics(pick(y, split.test), holdoutForest.predict(selectRows(x, split.test)));
+  const forest = RandomForestClassifier.fit(x, y, forestOptions, onTree('random forest (all rows)'));
+
+  progress('report', 0, 1);
+  const silRows = Math.min(n, 2000);
+  const metrics: TrainingMetrics = {
+    rows: n,
+    anomalies: count(anomalous),
+    anomaly_rate: count(anomalous) / n,
+    iqr_outliers: count(outlier),
+    iqr_outlier_rate: count(outlier) / n,
+    silhouette: {
+      isolation_forest: silhouetteScore(x, anomalous, new Random(params.seed), silRows),
+      iqr_baseline: silhouetteScore(x, outlier, new Random(params.seed), silRows),
+      rows_used: silRows,
+    },
+    labels: { positive, negative: n - positive },
+    holdout: { ...holdout, train_rows: split.train.length, test_rows: split.test.length },
+    feature_importances: Object.fromEntries(FEATURE_NAMES.map((f, j) => [f, forest.importances[j]])),
+    top_sources: topSources(records, scores, anomalous, 10),
+  };
+  const draft: ManifestDraft = {
+    trained_at: (options.now ?? (() => new Date()))().toISOString(),
+    data: { sha256: datasetDigest(records), rows: n },
+    feature_names: [...FEATURE_NAMES],
+    parameters: params,
+    label_source: labelSource,
+    anomaly_threshold: iforest.threshold,
+    metrics,
+  };
+  return { draft, artifacts: serializeParts({ encoder, scaler, isolationForest: iforest, randomForest: forest, baseline }), metrics };
+}
+
+/**
+ * sha256 of the normalised records, one JSON line each: the same data gives the
+ * same digest whether it arrived as CSV or JSON.
+ */
+export function datasetDigest(records: readonly TrafficRecord[]): string {
+  return sha256(records.map((r) => JSON.stringify(r)).join('\n'));
+}
+
+/** Sources ranked by anomalous sessions, then by their highest score. */
+export function topSources(records: readonly TrafficRecord[], scores: Float64Array, anomalous: Uint8Array, k: number): SourceSummary[] {
+  const bySource = new Map<string, SourceSummary>();
+  records.forEach((r, i) => {
+    let s = bySource.get(r.srcIp);
+    if (!s) bySource.set(r.srcIp, (s = { src_ip: r.srcIp, sessions: 0, anomalies: 0, max_anomaly_score: 0, bytes_in: 0, bytes_out: 0 }));
+    s.sessions++;
+    s.anomalies += anomalous[i];
+    s.max_anomaly_score = Math.max(s.max_anomaly_score, scores[i]);
+    s.bytes_in += r.bytesIn;
+    s.bytes_out += r.bytesOut;
+  });
+  return [...bySource.values()]
+    .filter((s) => s.anomalies > 0)
+    .sort((a, b) => b.anomalies - a.anomalies || b.max_anomaly_score - a.max_anomaly_score || (a.src_ip < b.src_ip ? -1 : 1))
+    .slice(0, k);
+}
+
+function pick(y: Uint8Array, idx: Int32Array): Uint8Array {
+  return Uint8Array.from(idx, (i) => y[i]);
+}
+
+function count(a: Uint8Array): number {
+  return a.reduce((s, v) => s + v, 0);
+}
