@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { readDataset } from '../../src/ml/dataset.js';
+import { riskLevel, verdict } from '../../src/ml/explain.js';
+import { parseRecord } from '../../src/ml/record.js';
+import { loadCurrent } from '../../src/ml/store.js';
+import { REAL_DATASET } from '../fixtures/synthetic.js';
+
+const MODELS = new URL('../../models', import.meta.url).pathname;
+
+describe('risk rule', () => {
+  it('counts the detectors that flag a record', () => {
+    expect(riskLevel(false, 0.1, false)).toBe('low');
+    expect(riskLevel(false, 0.1, true)).toBe('medium');
+    expect(riskLevel(true, 0.1, false)).toBe('medium');
+    expect(riskLevel(false, 0.6, true)).toBe('high');
+    expect(riskLevel(true, 0.6, true)).toBe('critical');
+    expect(riskLevel(true, 0.95, false)).toBe('critical');
+    expect(verdict(false, 0.5)).toBe('suspicious');
+    expect(verdict(false, 0.49)).toBe('normal');
+  });
+});
+
+describe('the committed model bundle', async () => {
+  const bundle = await loadCurrent(MODELS);
+  const records = await readDataset(REAL_DATASET);
+  const results = records.map((r) => bundle.score(r));
+
+  it('was trained on the real dataset', () => {
+    expect(bundle.manifest.data.rows).toBe(282);
+    expect(bundle.manifest.label_source).toBe('derived');
+  });
+
+  it('puts 155.91.45.242 among the most anomalous sources', () => {
+    expect(bundle.manifest.metrics.top_sources.slice(0, 3).map((s) => s.src_ip)).toContain('155.91.45.242');
+    // and scoring it now agrees: its heaviest session is an anomaly
+    const heaviest = records.reduce((a, b) => (b.srcIp === '155.91.45.242' && b.bytesIn > a.bytesIn ? b : a));
+    expect(bundle.score(heaviest)).toMatchObject({ is_anomaly: true, verdict: 'suspicious' });
+  });
+
+  it('flags an anomaly share within 1 point of the contamination rate', () => {
+    const rate = results.filter((r) => r.is_anomaly).length / results.length;
+    expect(Math.abs(rate - bundle.manifest.parameters.contamination)).toBeLessThanOrEqual(0.01);
+  });
+
+  it('explains an extreme record in training units, strongest reason first', () => {
+    const r = bundle.score(parseRecord({ bytes_in: 90_000_000, bytes_out: 500, creation_time: '2024-04-26T03:00:00Z', end_time: '2024-04-26T03:10:00Z', src_ip: '203.0.113.9', src_ip_country_code: 'KP' }));
+    expect(r.verdict).toBe('suspicious');
+    expect(r.reasons[0]).toMatch(/^bytes_in 90 MB, above all training traffic \(max 25\.2 MB\)$/);
+    expect(r.reasons.some((s) => /src_ip_country_code KP never seen/.test(s))).toBe(true);
+  });
+
+  it('gives a typical record no reasons and a low risk', () => {
+    const typical = records.find((r) => r.srcIp === '165.225.26.101')!;
+    const r = bundle.score(typical);
+    expect(r).toMatchObject({ verdict: 'normal', risk_level: 'low', reasons: [] });
+  });
+
+  it('returns only finite numbers in range', () => {
+    for (const r of results) {
+      expect(r.anomaly_score).toBeGreaterThan(0);
+      expect(r.anomaly_score).toBeLessThan(1);
+      expect(r.risk_probability).toBeGreaterThanOrEqual(0);
+      expect(r.risk_probability).toBeLessThanOrEqual(1);
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { classificationMetrics, silhouetteScore, stratifiedSplit } from '../../src/ml/evaluate.js';
+import { matrixFromRows } from '../../src/ml/matrix.js';
+import { Random } from '../../src/ml/random.js';
+
+describe('evaluation', () => {
+  it('computes binary metrics and the confusion matrix', () => {
+    const m = classificationMetrics([1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 0, 1, 0, 0, 0, 0]);
+    expect(m.confusion_matrix).toEqual([[4, 1], [1, 2]]);
+    expect(m.accuracy).toBe(6 / 8);
+    expect(m.precision).toBe(2 / 3);
+    expect(m.recall).toBe(2 / 3);
+    expect(m.f1).toBeCloseTo(2 / 3, 12);
+    expect(classificationMetrics([0, 0], [0, 0]).precision).toBe(0);
+  });
+
+  it('keeps class shares in a stratified split', () => {
+    const y = Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : 0));
+    const { train, test } = stratifiedSplit(y, new Random(1), 0.3);
+    expect(train.length + test.length).toBe(1000);
+    expect(test.length).toBe(300);
+    expect([...test].filter((i) => y[i] === 1).length).toBe(30);
+    expect(new Set([...train, ...test]).size).toBe(1000);
+  });
+
+  it('gives a silhouette near 1 for separated groups, lower for a bad split, null for one group', () => {
+    const x = matrixFromRows([[0], [0.1], [0.2], [10], [10.1], [10.2]]);
+    expect(silhouetteScore(x, [0, 0, 0, 1, 1, 1], new Random(1))!).toBeGreaterThan(0.95);
+    expect(silhouetteScore(x, [0, 1, 0, 1, 0, 1], new Random(1))!).toBeLessThan(0);
+    expect(silhouetteScore(x, [0, 0, 0, 0, 0, 0], new Random(1))).toBeNull();
+  });
+});

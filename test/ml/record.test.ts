@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseRecord, RecordError } from '../../src/ml/record.js';
+
+const base = {
+  bytes_in: 5602,
+  bytes_out: 12990,
+  creation_time: '2024-04-25T23:00:00Z',
+  end_time: '2024-04-25T23:10:00Z',
+  src_ip: '147.161.161.82',
+  src_ip_country_code: 'ae',
+  protocol: 'HTTPS',
+  'response.code': 200,
+  dst_port: 443,
+  dst_ip: '10.138.69.97',
+};
+
+function fieldOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof RecordError) return err.field;
+    throw err;
+  }
+  throw new Error('expected a RecordError');
+}
+
+describe('parseRecord', () => {
+  it('normalises a dataset record', () => {
+    const r = parseRecord(base);
+    expect(r).toMatchObject({ bytesIn: 5602, bytesOut: 12990, srcIp: '147.161.161.82', country: 'AE', protocol: 'HTTPS', responseCode: 200, dstPort: 443, label: null });
+    expect(r.endMs - r.creationMs).toBe(600_000);
+  });
+
+  it('accepts numeric strings, treats empty optional strings as absent and ignores unknown keys', () => {
+    const r = parseRecord({ ...base, bytes_in: '5602', dst_port: '', 'response.code': '200', extra: { deep: 1 } });
+    expect(r.bytesIn).toBe(5602);
+    expect(r.dstPort).toBeNull();
+    expect(r.responseCode).toBe(200);
+  });
+
+  it('accepts IPv6 and zone offsets', () => {
+    const r = parseRecord({ ...base, src_ip: '2001:db8::1', creation_time: '2024-04-25T23:00:00+02:00', end_time: '2024-04-25T21:10:00Z' });
+    expect(r.endMs - r.creationMs).toBe(10 * 60_000);
+  });
+
+  it('reads labels as 0/1 or booleans', () => {
+    for (const [v, want] of [[1, 1], ['0', 0], [true, 1], ['false', 0]] as const) expect(parseRecord({ ...base, label: v }).label).toBe(want);
+    expect(fieldOf(() => parseRecord({ ...base, label: 2 }))).toBe('label');
+  });
+
+  it.each([
+    ['bytes_in', { bytes_in: undefined }],
+    ['bytes_in', { bytes_in: -1 }],
+    ['bytes_in', { bytes_in: 1.5 }],
+    ['bytes_in', { bytes_in: 'abc' }],
+    ['bytes_out', { bytes_out: 'NaN' }],
+    ['bytes_out', { bytes_out: 'Infinity' }],
+    ['bytes_out', { bytes_out: 1e308 }],
+    ['creation_time', { creation_time: 'yesterday' }],
+    ['creation_time', { creation_time: '2024-04-25T23:00:00' }],
+    ['end_time', { end_time: '2024-04-25T22:59:59Z' }],
+    ['src_ip', { src_ip: '999.1.1.1' }],
+    ['src_ip', { src_ip: undefined }],
+    ['dst_ip', { dst_ip: 'host.example' }],
+    ['src_ip_country_code', { src_ip_country_code: 'USA' }],
+    ['response.code', { 'response.code': 99 }],
+    ['dst_port', { dst_port: 70000 }],
+    ['protocol', { protocol: 'x'.repeat(300) }],
+    ['protocol', { protocol: 7 }],
+  ])('names %s when it is wrong', (field, patch) => {
+    expect(fieldOf(() => parseRecord({ ...base, ...patch }))).toBe(field);
+  });
+
+  it('says "end_time is earlier than creation_time"', () => {
+    expect(() => parseRecord({ ...base, end_time: '2024-04-25T22:00:00Z' })).toThrow('end_time is earlier than creation_time');
+  });
+
+  it('refuses non-objects', () => {
+    for (const v of [null, 3, 'x', [base]]) expect(fieldOf(() => parseRecord(v))).toBe('record');
+  });
+});
