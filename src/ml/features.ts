@@ -42,6 +42,9 @@ const MAX_CATEGORIES = 1000;
 
 const CATEGORICAL = ['country', 'protocol', 'dstPort', 'responseCode'] as const;
 type Categorical = (typeof CATEGORICAL)[number];
+/** A categorical value as the record holds it (absent is null, a category of its own). */
+type Category = string | number | null;
+const DAY_MS = 86_400_000;
 
 /** Session duration in seconds (never negative: parseRecord rejects end < start). */
 export function durationSeconds(r: TrafficRecord): number {
@@ -63,29 +66,27 @@ export interface FeatureEncoderJSON {
   name: 'FeatureEncoder';
   nFeatures: number;
   featureNames: string[];
-  frequencies: Record<Categorical, [string, number][]>;
+  frequencies: Record<Categorical, [Category, number][]>;
 }
 
 /** Fitted feature extraction: holds the categorical frequency tables. */
 export class FeatureEncoder {
   readonly featureNames: readonly string[] = FEATURE_NAMES;
-  private constructor(private readonly frequencies: Record<Categorical, Map<string, number>>) {}
+  // Keyed by the record's own value (no String() per lookup: this is the scoring hot path).
+  private constructor(private readonly frequencies: Record<Categorical, Map<Category, number>>) {}
 
   /** Learns the categorical frequency tables from training records. */
   static fit(records: readonly TrafficRecord[]): FeatureEncoder {
     if (records.length === 0) throw new RangeError('FeatureEncoder.fit: no records');
-    const frequencies = {} as Record<Categorical, Map<string, number>>;
+    const frequencies = {} as Record<Categorical, Map<Category, number>>;
     for (const field of CATEGORICAL) {
-      const counts = new Map<string, number>();
-      for (const r of records) {
-        const key = String(r[field]);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
+      const counts = new Map<Category, number>();
+      for (const r of records) counts.set(r[field], (counts.get(r[field]) ?? 0) + 1);
       // Keep the most frequent values; ties broken by value so the table is deterministic.
       const top = [...counts]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .sort((a, b) => b[1] - a[1] || (String(a[0]) < String(b[0]) ? -1 : 1))
         .slice(0, MAX_CATEGORIES)
-        .map(([k, c]) => [k, c / records.length] as [string, number]);
+        .map(([k, c]) => [k, c / records.length] as [Category, number]);
       frequencies[field] = new Map(top);
     }
     return new FeatureEncoder(frequencies);
@@ -93,20 +94,20 @@ export class FeatureEncoder {
 
   /** Share of training rows whose `field` had this record's value (0 if unseen). */
   frequency(field: Categorical, r: TrafficRecord): number {
-    return this.frequencies[field].get(String(r[field])) ?? 0;
+    return this.frequencies[field].get(r[field]) ?? 0;
   }
 
   /** Writes the feature vector of one record into out[offset..offset+N_FEATURES). */
   transform(r: TrafficRecord, out: Float64Array, offset = 0): void {
     const duration = durationSeconds(r);
-    const hour = (new Date(r.creationMs).getUTCHours() + new Date(r.creationMs).getUTCMinutes() / 60) / 24;
+    const dayFraction = (((r.creationMs % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS; // UTC time of day, in [0, 1)
     out[offset] = Math.log1p(r.bytesIn);
     out[offset + 1] = Math.log1p(r.bytesOut);
     out[offset + 2] = Math.log1p(duration);
     out[offset + 3] = Math.log1p(avgPacketSize(r));
     out[offset + 4] = Math.log1p(r.bytesOut) - Math.log1p(r.bytesIn);
-    out[offset + 5] = Math.sin(2 * Math.PI * hour);
-    out[offset + 6] = Math.cos(2 * Math.PI * hour);
+    out[offset + 5] = Math.sin(2 * Math.PI * dayFraction);
+    out[offset + 6] = Math.cos(2 * Math.PI * dayFraction);
     out[offset + 7] = this.frequency('country', r);
     out[offset + 8] = this.frequency('protocol', r);
     out[offset + 9] = this.frequency('dstPort', r);
@@ -121,7 +122,7 @@ export class FeatureEncoder {
   }
 
   toJSON(): FeatureEncoderJSON {
-    const frequencies = {} as Record<Categorical, [string, number][]>;
+    const frequencies = {} as Record<Categorical, [Category, number][]>;
     for (const field of CATEGORICAL) frequencies[field] = [...this.frequencies[field]];
     return { name: 'FeatureEncoder', nFeatures: N_FEATURES, featureNames: [...FEATURE_NAMES], frequencies };
   }
@@ -135,13 +136,16 @@ export class FeatureEncoder {
       );
     }
     const raw = obj.frequencies as Record<string, unknown> | undefined;
-    const frequencies = {} as Record<Categorical, Map<string, number>>;
+    const frequencies = {} as Record<Categorical, Map<Category, number>>;
+    const keyType = { country: 'string', protocol: 'string', dstPort: 'number', responseCode: 'number' } as const;
     for (const field of CATEGORICAL) {
       const entries = raw?.[field];
-      if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number')) {
+      const ok = (e: unknown): boolean =>
+        Array.isArray(e) && e.length === 2 && (e[0] === null || typeof e[0] === keyType[field]) && typeof e[1] === 'number' && e[1] >= 0 && e[1] <= 1;
+      if (!Array.isArray(entries) || !entries.every(ok)) {
         throw new TypeError(`FeatureEncoder.frequencies.${field}: expected [value, share] pairs`);
       }
-      frequencies[field] = new Map(entries as [string, number][]);
+      frequencies[field] = new Map(entries as [Category, number][]);
     }
     return new FeatureEncoder(frequencies);
   }

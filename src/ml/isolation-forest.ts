@@ -15,9 +15,10 @@
  * Trees are stored in flat typed arrays in pre-order, so a node's left child is
  * the next node and only the right child index is stored. For an external node
  * `feature` is -1 and `value` holds depth + c(size), its whole path length, so
- * scoring is one loop of array reads per tree.
+ * E[h(x)] is a sum of leaf values (evaluated by flat-forest.ts).
  */
 import { checkName, decodeArray, encodeArray, numberField } from './codec.js';
+import { FlatForest } from './flat-forest.js';
 import { assertFinite, type Matrix } from './matrix.js';
 import { Random } from './random.js';
 import { quantile } from './stats.js';
@@ -74,6 +75,9 @@ export function checkIsolationOptions(o: IsolationForestOptions): Required<Isola
 }
 
 export class IsolationForest {
+  private readonly flat: FlatForest;
+  private readonly cPsi: number;
+
   private constructor(
     readonly nFeatures: number,
     readonly psi: number,
@@ -85,7 +89,10 @@ export class IsolationForest {
     private readonly feature: Int32Array,
     private readonly value: Float64Array,
     private readonly right: Int32Array,
-  ) {}
+  ) {
+    this.flat = new FlatForest(roots, feature, value, right);
+    this.cPsi = averagePathLength(psi);
+  }
 
   get nTrees(): number {
     return this.roots.length;
@@ -114,24 +121,12 @@ export class IsolationForest {
 
   /** Mean path length E[h(x)] of one row (values[offset..offset+nFeatures)). */
   pathLength(values: Float64Array, offset = 0): number {
-    const { roots, feature, value, right } = this;
-    let sum = 0;
-    for (let t = 0; t < roots.length; t++) {
-      let node = roots[t];
-      let f = feature[node];
-      while (f >= 0) {
-        node = values[offset + f] <= value[node] ? node + 1 : right[node];
-        f = feature[node];
-      }
-      sum += value[node];
-    }
-    return sum / roots.length;
+    return this.flat.sum(values, offset) / this.roots.length;
   }
 
   /** Anomaly score 2^(-E[h(x)]/c(psi)) of one row; 0.5 when psi = 1 (as scikit-learn). */
   score(values: Float64Array, offset = 0): number {
-    const c = averagePathLength(this.psi);
-    return c === 0 ? 0.5 : Math.pow(2, -this.pathLength(values, offset) / c);
+    return this.cPsi === 0 ? 0.5 : Math.pow(2, -this.pathLength(values, offset) / this.cPsi);
   }
 
   /** Scores of every row of x. */

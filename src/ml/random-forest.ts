@@ -15,9 +15,11 @@
  * Prediction: the probability of class 1 is the mean over trees of the leaf's
  * weighted class-1 share (scikit-learn's predict_proba). Trees are flat typed
  * arrays in pre-order (left child = next node), as in isolation-forest.ts;
- * `value` holds the split threshold of an internal node or P(class 1) of a leaf.
+ * `value` holds the split threshold of an internal node or P(class 1) of a leaf,
+ * and flat-forest.ts evaluates them.
  */
 import { checkName, decodeArray, encodeArray, numberField } from './codec.js';
+import { FlatForest } from './flat-forest.js';
 import { checkTreeArrays } from './isolation-forest.js';
 import { assertFinite, type Matrix } from './matrix.js';
 import { Random } from './random.js';
@@ -79,6 +81,8 @@ export function checkForestOptions(o: RandomForestOptions, nFeatures: number): R
 }
 
 export class RandomForestClassifier {
+  private readonly flat: FlatForest;
+
   private constructor(
     readonly nFeatures: number,
     readonly options: Required<RandomForestOptions>,
@@ -88,7 +92,9 @@ export class RandomForestClassifier {
     private readonly feature: Int32Array,
     private readonly value: Float64Array,
     private readonly right: Int32Array,
-  ) {}
+  ) {
+    this.flat = new FlatForest(roots, feature, value, right);
+  }
 
   /**
    * Trains on x with binary labels y (0 or 1).
@@ -128,18 +134,7 @@ export class RandomForestClassifier {
 
   /** P(class 1) of one row (values[offset..offset+nFeatures)). */
   predictProbability(values: Float64Array, offset = 0): number {
-    const { roots, feature, value, right } = this;
-    let sum = 0;
-    for (let t = 0; t < roots.length; t++) {
-      let node = roots[t];
-      let f = feature[node];
-      while (f >= 0) {
-        node = values[offset + f] <= value[node] ? node + 1 : right[node];
-        f = feature[node];
-      }
-      sum += value[node];
-    }
-    return sum / roots.length;
+    return this.flat.sum(values, offset) / this.roots.length;
   }
 
   /** P(class 1) of every row of x. */
