@@ -1,0 +1,90 @@
+/**
+ * buildApp(config): the whole service as a Fastify instance that never listens
+ * (src/server.ts does). Tests build it and use inject() or supertest.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Config } from './config.js';
+import csv from './plugins/csv.js';
+import docs from './plugins/docs.js';
+import errors from './plugins/errors.js';
+import metrics from './plugins/metrics.js';
+import models from './plugins/models.js';
+import batchRoute from './routes/batch.js';
+import healthRoutes from './routes/health.js';
+import metricsRoute from './routes/metrics.js';
+import modelRoute from './routes/model.js';
+import scoreRoute from './routes/score.js';
+import { BatchResponseSchema } from './schemas/batch.js';
+import { ErrorSchema } from './schemas/common.js';
+import { ModelInfoSchema, TrainingMetricsSchema } from './schemas/model.js';
+import { RecordsBodySchema, TrafficRecordSchema } from './schemas/record.js';
+import { ScoreResultSchema } from './schemas/score.js';
+
+export const SHARED_SCHEMAS = [TrafficRecordSchema, RecordsBodySchema, ScoreResultSchema, BatchResponseSchema, TrainingMetricsSchema, ModelInfoSchema, ErrorSchema];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Routes probed or scraped every few seconds: logged at debug, not info. */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Ajv format "ip": an IPv4 or IPv6 address, as node:net reads them. */
+function ipFormat<A extends { addFormat(name: string, validate: (s: string) => boolean): A }>(ajv: A): A {
+  return ajv.addFormat('ip', (s: string) => isIP(s) !== 0);
+}
+
+export interface BuildOptions {
+  /** pino options or false; default JSON logs at config.logLevel */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      // Fastify's request serializer logs no headers; redact anyway in case a log line carries them.
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimit,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    logController: new LogController({ disableRequestLogging: true }), // one line per request, written in onResponse below
+    // Honour a caller's x-request-id when it is a sane token, else make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: {
+      customOptions: { allErrors: false },
+      plugins: [ipFormat],
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Only JSON and CSV bodies: Fastify's built-in text/plain parser would turn a wrong content type into a 400.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    if (QUIET_ROUTES.has(request.routeOptions.url ?? '')) request.log.debug(line, 'request');
+    else request.log.info(line, 'request');
+  });
+
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  await app.register(errors);
+  await app.register(csv);
+  await app.register(models, { config });
+  await app.register(metrics);
+  await app.register(docs);
+
+  await app.register(scoreRoute);
+  await app.register(batchRoute, { config });
+  await app.register(modelRoute);
+  await app.register(healthRoutes);
+  await app.register(metricsRoute);
+  return app;
+}

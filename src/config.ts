@@ -1,0 +1,86 @@
+/**
+ * Configuration from the environment, validated once at boot. A bad value stops
+ * the start with a message naming the variable and how to fix it. Every
+ * variable is listed in .env.example and in the README.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  modelDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** null disables POST /train and POST /model/rollback (403) */
+  adminToken: string | null;
+  batchLimit: number;
+  /** bytes, POST /score and every route without its own limit */
+  bodyLimit: number;
+  /** bytes, POST /batch */
+  batchBodyLimit: number;
+  /** bytes, POST /train */
+  trainBodyLimit: number;
+  /** rows, POST /train */
+  trainRowLimit: number;
+  /** versions kept in MODEL_DIR */
+  keepVersions: number;
+  /** how often MODEL_DIR/CURRENT is checked for a version written by another replica; 0 disables */
+  reloadIntervalMs: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const MIB = 1024 * 1024;
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}="${raw}" is invalid: set it to an integer from ${min} to ${max}, or unset it for the default ${fallback}`);
+  }
+  return n;
+}
+
+/**
+ * Reads and validates the configuration.
+ * @param env defaults to process.env
+ * @throws ConfigError naming the variable and the fix
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim() as Config['logLevel'];
+  if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL="${env.LOG_LEVEL}" is invalid: use one of ${LEVELS.join(', ')}`);
+  const adminToken = env.ADMIN_TOKEN === undefined || env.ADMIN_TOKEN === '' ? null : env.ADMIN_TOKEN;
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN is too short: use at least 16 characters (e.g. `openssl rand -hex 32`), or unset it to disable training');
+  }
+  const host = (env.HOST ?? '0.0.0.0').trim();
+  if (host === '') throw new ConfigError('HOST is empty: set an address to listen on, e.g. 0.0.0.0 or 127.0.0.1');
+  const modelDir = (env.MODEL_DIR ?? './models').trim();
+  if (modelDir === '') throw new ConfigError('MODEL_DIR is empty: set the directory holding the model bundle, e.g. ./models');
+  return {
+    host,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    modelDir,
+    logLevel,
+    adminToken,
+    batchLimit: int(env, 'BATCH_LIMIT', 10_000, 1, 1_000_000),
+    bodyLimit: int(env, 'BODY_LIMIT', 1 * MIB, 1024, 1024 * MIB),
+    batchBodyLimit: int(env, 'BATCH_BODY_LIMIT', 16 * MIB, 1024, 1024 * MIB),
+    trainBodyLimit: int(env, 'TRAIN_BODY_LIMIT', 64 * MIB, 1024, 4096 * MIB),
+    trainRowLimit: int(env, 'TRAIN_ROW_LIMIT', 200_000, 10, 10_000_000),
+    keepVersions: int(env, 'KEEP_VERSIONS', 5, 2, 1000),
+    reloadIntervalMs: int(env, 'RELOAD_INTERVAL_MS', 2000, 0, 3_600_000),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+    connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
+  };
+}

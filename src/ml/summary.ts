@@ -1,0 +1,59 @@
+/**
+ * The summary of a scored batch: totals, the sources with the most suspicious
+ * records, and the geographic and temporal views the original dashboards
+ * showed (records by country and by UTC hour). Every list is bounded: at most
+ * 10 sources, one entry per country code seen, 24 hours.
+ */
+import type { ScoreResult } from './bundle.js';
+import type { TrafficRecord } from './record.js';
+
+export interface BatchSummary {
+  count: number;
+  suspicious: number;
+  anomaly_rate: number;
+  top_sources: { src_ip: string; suspicious: number; count: number; bytes_in: number }[];
+  by_country: { country: string; count: number; suspicious: number }[];
+  by_hour: { hour: number; count: number; suspicious: number }[];
+}
+
+/** Sources listed in top_sources. */
+export const TOP_SOURCES = 10;
+
+/** @param records records[i] is the record results[i] answers */
+export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[]): BatchSummary {
+  const sources = new Map<string, { src_ip: string; suspicious: number; count: number; bytes_in: number }>();
+  const countries = new Map<string, { country: string; count: number; suspicious: number }>();
+  const hours = Array.from({ length: 24 }, (_, hour) => ({ hour, count: 0, suspicious: 0 }));
+  let suspicious = 0;
+  let anomalies = 0;
+  results.forEach((res, i) => {
+    const r = records[i];
+    const bad = res.verdict === 'suspicious' ? 1 : 0;
+    suspicious += bad;
+    anomalies += res.is_anomaly ? 1 : 0;
+    let s = sources.get(r.srcIp);
+    if (!s) sources.set(r.srcIp, (s = { src_ip: r.srcIp, suspicious: 0, count: 0, bytes_in: 0 }));
+    s.suspicious += bad;
+    s.count++;
+    s.bytes_in += r.bytesIn;
+    const key = r.country ?? 'unknown';
+    let c = countries.get(key);
+    if (!c) countries.set(key, (c = { country: key, count: 0, suspicious: 0 }));
+    c.count++;
+    c.suspicious += bad;
+    const h = hours[new Date(r.creationMs).getUTCHours()];
+    h.count++;
+    h.suspicious += bad;
+  });
+  return {
+    count: results.length,
+    suspicious,
+    anomaly_rate: results.length > 0 ? anomalies / results.length : 0,
+    top_sources: [...sources.values()]
+      .filter((s) => s.suspicious > 0)
+      .sort((a, b) => b.suspicious - a.suspicious || b.bytes_in - a.bytes_in || (a.src_ip < b.src_ip ? -1 : 1))
+      .slice(0, TOP_SOURCES),
+    by_country: [...countries.values()].sort((a, b) => b.count - a.count || (a.country < b.country ? -1 : 1)),
+    by_hour: hours.filter((h) => h.count > 0),
+  };
+}

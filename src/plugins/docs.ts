@@ -1,0 +1,60 @@
+/**
+ * OpenAPI document and Swagger UI. Shared schemas are components named by their
+ * $id (TrafficRecord, ScoreResult, ...) rather than def-0, def-1. The committed
+ * openapi.yaml is this document (`npm run openapi`), and a test keeps them equal.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { RISK_LEVEL_RULE } from '../schemas/score.js';
+
+export const API_DESCRIPTION = `Scores web-traffic records (the AWS CloudWatch "Suspicious Web Threat Interactions" layout) with three detectors:
+an Isolation Forest (Liu, Ting & Zhou 2008), a Random Forest classifier and an IQR baseline, and says why.
+
+risk_level rule: ${RISK_LEVEL_RULE}
+
+Errors are JSON {statusCode, error, message, code}; the message names the offending field
+(and, in a batch, the record index or CSV line).`;
+
+const CSV_HEADER =
+  'bytes_in,bytes_out,creation_time,end_time,src_ip,src_ip_country_code,protocol,response.code,dst_port,dst_ip,rule_names,observation_name,source.meta,source.name,time,detection_types';
+const CSV_BODY = {
+  type: 'string',
+  description: 'The dataset CSV: a header row of TrafficRecord keys (any order, optional label column), then one record per line. Errors name the CSV line.',
+  examples: [
+    `${CSV_HEADER}\n5602,12990,2024-04-25T23:00:00Z,2024-04-25T23:10:00Z,147.161.161.82,AE,HTTPS,200,443,10.138.69.97,Suspicious Web Traffic,Adversary Infrastructure Interaction,AWS_VPC_Flow,prod_webserver,2024-04-25T23:00:00Z,waf_rule\n`,
+  ],
+};
+
+async function docsPlugin(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Traffic threat scoring service', version: '0.1.0', description: API_DESCRIPTION },
+      tags: [
+        { name: 'scoring', description: 'Verdicts for traffic records' },
+        { name: 'model', description: 'The served model bundle and its training' },
+        { name: 'operations', description: 'Health probes and metrics' },
+      ],
+      components: {
+        securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, for /train and /model/rollback' } },
+      },
+    },
+    // Routes that take CSV (route config maxRows) document it as text/csv beside the JSON form; validation
+    // still sees the {records} object the CSV parser makes, so only the document changes.
+    transform: ({ schema, url, route }) => {
+      if (route.config?.maxRows === undefined || !schema?.body) return { schema, url };
+      return {
+        schema: { ...schema, body: { content: { 'application/json': { schema: schema.body }, 'text/csv': { schema: CSV_BODY } } } },
+        url,
+      };
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: false } });
+}
+
+export default fp(docsPlugin, { name: 'docs', fastify: '5.x' });

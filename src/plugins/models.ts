@@ -1,0 +1,90 @@
+/**
+ * The served model bundle: one immutable ModelBundle behind one reference.
+ * Requests read `app.models.current` once and use that object to the end, so a
+ * swap (after /train, a rollback, or a version another replica wrote) never
+ * mixes the scaler of one version with the forest of another.
+ *
+ * Startup loads MODEL_DIR's current version once and fails the boot with the
+ * file and the reason when it cannot. Replicas sharing MODEL_DIR poll CURRENT
+ * every RELOAD_INTERVAL_MS and load a version that changed; a version that does
+ * not load is logged and the old one keeps serving.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { ServiceError } from '../errors.js';
+import type { ModelBundle } from '../ml/bundle.js';
+import { loadCurrent, loadVersion, readCurrent } from '../ml/store.js';
+
+export interface ModelRegistry {
+  readonly modelDir: string;
+  /** the served bundle; throws NOT_READY (503) before one is loaded */
+  readonly current: ModelBundle;
+  readonly loaded: boolean;
+  /** replaces the served bundle whole */
+  swap(bundle: ModelBundle): void;
+  /** loads CURRENT from disk if it names another version; true when it swapped */
+  reload(): Promise<boolean>;
+  /** called after every swap (metrics use it) */
+  onSwap(listener: (bundle: ModelBundle) => void): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    models: ModelRegistry;
+  }
+}
+
+async function modelsPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const { modelDir, reloadIntervalMs } = opts.config;
+  let served: ModelBundle | null = null;
+  const listeners: ((b: ModelBundle) => void)[] = [];
+  let reloading: Promise<boolean> | null = null;
+
+  const registry: ModelRegistry = {
+    modelDir,
+    get current(): ModelBundle {
+      if (served === null) throw new ServiceError('NOT_READY', 'models are not loaded yet');
+      return served;
+    },
+    get loaded(): boolean {
+      return served !== null;
+    },
+    swap(bundle: ModelBundle): void {
+      const previous = served?.version;
+      served = bundle;
+      app.log.info({ version: bundle.version, previous }, 'serving model version');
+      for (const l of listeners) l(bundle);
+    },
+    reload(): Promise<boolean> {
+      // One reload at a time: a slow disk must not stack up loads of the same version.
+      reloading ??= (async () => {
+        try {
+          const version = await readCurrent(modelDir);
+          if (version === served?.version) return false;
+          registry.swap(await loadVersion(modelDir, version));
+          return true;
+        } finally {
+          reloading = null;
+        }
+      })();
+      return reloading;
+    },
+    onSwap(listener): void {
+      listeners.push(listener);
+    },
+  };
+  app.decorate('models', registry);
+
+  registry.swap(await loadCurrent(modelDir));
+
+  if (reloadIntervalMs > 0) {
+    const timer = setInterval(() => {
+      registry.reload().catch((err: Error) => app.log.error({ err }, 'model reload failed; still serving the loaded version'));
+    }, reloadIntervalMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+}
+
+export default fp(modelsPlugin, { name: 'models', fastify: '5.x' });

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Config } from '../config.js';
+import { summarize } from '../ml/summary.js';
+import type { RecordsBody } from '../schemas/record.js';
+import { errorResponses } from '../schemas/common.js';
+import { checkRecordCount, parseMany } from './records.js';
+
+export default async function batchRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const { batchLimit, batchBodyLimit } = opts.config;
+  app.post(
+    '/batch',
+    {
+      bodyLimit: batchBodyLimit,
+      config: { maxRows: batchLimit },
+      schema: {
+        tags: ['scoring'],
+        summary: 'Score many records (JSON or the dataset CSV)',
+        description:
+          `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv. ` +
+          `results[i] answers records[i]. A bad record rejects the whole batch with a 400 naming its index (or CSV line) and field; ` +
+          `more than BATCH_LIMIT (default 10000) records is a 413.`,
+        body: Type.Ref('RecordsBody'),
+        response: { 200: Type.Ref('BatchResponse'), ...errorResponses(400, 413, 415, 500, 503) },
+      },
+      preValidation: async (request) => checkRecordCount(request.body, batchLimit),
+    },
+    async (request) => {
+      const bundle = app.models.current; // read once: the whole batch uses this version
+      const records = parseMany(request, (request.body as RecordsBody).records);
+      const results = records.map((r) => bundle.score(r));
+      app.metrics.recordsScored('batch', results);
+      return { results, summary: summarize(records, results) };
+    },
+  );
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { listVersions } from '../ml/store.js';
+import { errorResponses } from '../schemas/common.js';
+
+export default async function modelRoute(app: FastifyInstance): Promise<void> {
+  app.get(
+    '/model',
+    {
+      schema: {
+        tags: ['model'],
+        summary: 'The loaded model manifest',
+        description: 'Version, training time, data digest and rows, feature names, parameters, evaluation metrics, label source, and the versions kept in MODEL_DIR.',
+        response: { 200: Type.Ref('ModelInfo'), ...errorResponses(500, 503) },
+      },
+    },
+    async () => {
+      const { manifest } = app.models.current;
+      return { ...manifest, versions: await listVersions(app.models.modelDir) };
+    },
+  );
+}

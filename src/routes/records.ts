@@ -1,0 +1,41 @@
+/** Turning request records into model records, with errors that name the record and field. */
+import type { FastifyRequest } from 'fastify';
+import { ServiceError } from '../errors.js';
+import { parseRecord, RecordError, type TrafficRecord } from '../ml/record.js';
+
+/** Where record i came from, as a client would look for it. */
+export function recordLocation(request: FastifyRequest, index: number): string {
+  return request.csvLines ? `CSV line ${request.csvLines[index]}` : `records[${index}]`;
+}
+
+/** parseRecord for one record body; a RecordError becomes a 400 naming the field. */
+export function parseOne(body: unknown): TrafficRecord {
+  try {
+    return parseRecord(body);
+  } catch (err) {
+    if (err instanceof RecordError) throw new ServiceError('INVALID_RECORD', err.message);
+    throw err;
+  }
+}
+
+/** parseRecord for every record; the first bad one rejects the whole request, naming its index or CSV line. */
+export function parseMany(request: FastifyRequest, raws: readonly unknown[]): TrafficRecord[] {
+  const out = new Array<TrafficRecord>(raws.length);
+  for (let i = 0; i < raws.length; i++) {
+    try {
+      out[i] = parseRecord(raws[i]);
+    } catch (err) {
+      if (err instanceof RecordError) throw new ServiceError('INVALID_RECORD', `${recordLocation(request, i)}: ${err.message}`);
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** A 413 before validation when a JSON body holds more records than allowed (CSV stops while parsing). */
+export function checkRecordCount(body: unknown, limit: number): void {
+  const records = (body as { records?: unknown } | null)?.records;
+  if (Array.isArray(records) && records.length > limit) {
+    throw new ServiceError('TOO_MANY_RECORDS', `records has ${records.length} items, at most ${limit} are accepted`);
+  }
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses } from '../schemas/common.js';
+import { parseOne } from './records.js';
+
+export default async function scoreRoute(app: FastifyInstance): Promise<void> {
+  app.post(
+    '/score',
+    {
+      schema: {
+        tags: ['scoring'],
+        summary: 'Score one traffic record',
+        description: 'Returns the verdict of the three detectors (Isolation Forest, Random Forest, IQR baseline), a risk level and the reasons.',
+        body: Type.Ref('TrafficRecord'),
+        response: { 200: Type.Ref('ScoreResult'), ...errorResponses(400, 413, 415, 500, 503) },
+      },
+    },
+    async (request) => {
+      const bundle = app.models.current; // read once: the whole request uses this version
+      const result = bundle.score(parseOne(request.body));
+      app.metrics.recordsScored('score', [result]);
+      return result;
+    },
+  );
+}
