@@ -65,8 +65,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Only JSON and CSV bodies: Fastify's built-in text/plain parser would turn a wrong content type into a 400.
   app.removeContentTypeParser('text/plain');
 
+  // Draining: Fastify closes connections idle when close() starts, but one busy then would stay open
+  // after its response and hold close() forever. Once closing, every response ends its connection.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     const line = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };

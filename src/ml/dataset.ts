@@ -57,6 +57,9 @@ export async function readCsvRows(input: Readable | string | Buffer, limits: Csv
       return names;
     },
     skip_empty_lines: true,
+    // Both line ends, even mixed in one body: auto-detection would lock onto the first one (the dataset is
+    // CRLF) and read a later bare LF as part of a field, silently merging two rows.
+    record_delimiter: ['\r\n', '\n'],
     trim: true,
     max_record_size: limits.maxRecordSize ?? MAX_RECORD_SIZE,
     info: true,
@@ -91,7 +94,8 @@ function toCsvError(err: unknown): CsvError {
   const line = typeof e.lines === 'number' ? e.lines : undefined;
   const why: Record<string, string> = {
     CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'has a different number of fields than the header',
-    CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH: 'has a different number of fields than the header',
+    CSV_RECORD_INCONSISTENT_COLUMNS: 'has a different number of fields than the header',
+    CSV_OPTION_COLUMNS_MISSING_NAME: 'has an empty column name in the header',
     CSV_QUOTE_NOT_CLOSED: 'has an unterminated quote',
     CSV_MAX_RECORD_SIZE: 'is longer than the line limit',
     CSV_INVALID_CLOSING_QUOTE: 'has a character after a closing quote',

@@ -40,8 +40,8 @@ export function describeValidation(errors: AjvError[], context: string, csvLines
   } else if (e.keyword === 'additionalProperties') {
     parts.push(String(e.params.additionalProperty));
     what = 'is not allowed';
-  } else if (e.keyword === 'anyOf' && parts.at(-1) === 'label') {
-    what = 'must be 0/1 or a boolean';
+  } else if (parts.at(-1) === 'label') {
+    what = 'must be 0/1 or a boolean'; // anyOf: Ajv reports the first branch ("must be boolean") first
   } else if (e.keyword === 'format') {
     what = FORMATS[String(e.params.format)] ?? what;
   }

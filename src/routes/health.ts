@@ -3,12 +3,13 @@ import { Type } from 'typebox';
 
 const Status = Type.Object({ status: Type.String(), model_version: Type.Optional(Type.String()) });
 
+/**
+ * The models load before the server listens (a bundle that cannot load stops the
+ * start), so from outside /readyz is unreachable until they are loaded, then 200.
+ * The 503 branch covers a registry without a bundle. On shutdown Fastify stops
+ * accepting and closes idle connections at once, which probes see as not ready.
+ */
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true; // drain: load balancers stop sending before the sockets close
-  });
-
   app.get(
     '/healthz',
     { schema: { tags: ['operations'], summary: 'Liveness: 200 while the process lives', response: { 200: Status } } },
@@ -20,12 +21,12 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: 200 once models are loaded, 503 before and while shutting down',
+        summary: 'Readiness: 200 once models are loaded, 503 before',
         response: { 200: Status, 503: Status },
       },
     },
     async (_request, reply) => {
-      if (closing || !app.models.loaded) return reply.code(503).send({ status: closing ? 'shutting down' : 'loading models' });
+      if (!app.models.loaded) return reply.code(503).send({ status: 'loading models' });
       return { status: 'ready', model_version: app.models.current.version };
     },
   );
