@@ -22,6 +22,9 @@ export const VOLUME_MEASURES = ['bytes_in', 'bytes_out'] as const;
 
 /** Quantiles kept per measure: q = k / (PROFILE_POINTS - 1). */
 const PROFILE_POINTS = 1001;
+/** Profile indices bounding the ordinary band: ranks above 0.1% and below 99% (see explain.ts). */
+const ORDINARY_LOW = 2;
+const ORDINARY_HIGH = 990;
 
 export function measure(r: TrafficRecord, m: ProfileMeasure): number {
   switch (m) {
@@ -94,6 +97,16 @@ export class IqrBaseline {
       if (v < f.low || v > f.high) return true;
     }
     return false;
+  }
+
+  /**
+   * True when v lies in the ordinary band of training traffic for this measure
+   * (ranks 0.2% to 99%), where no explanation applies: lets explain() skip the
+   * rank search for the great majority of records.
+   */
+  isOrdinary(m: ProfileMeasure, v: number): boolean {
+    const p = this.profiles[m];
+    return p[0] < p[PROFILE_POINTS - 1] && v >= p[ORDINARY_LOW] && v < p[ORDINARY_HIGH];
   }
 
   /** Share of training traffic at or below v for this measure, in [0, 1]. */

@@ -4,9 +4,10 @@
  * CSV means the same everywhere. Rows come back as raw objects for parseRecord,
  * each with its 1-based line number for error messages.
  */
-import { parse, type Options } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { CsvReader, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { parseRecord, RecordError, type TrafficRecord } from './record.js';
 
 export interface CsvRow {
@@ -32,77 +33,79 @@ export interface CsvLimits {
   maxRows?: number;
   /** columns per row; default 64 */
   maxColumns?: number;
-  /** characters per row; default 64 KiB */
+  /** characters per record; default 64 KiB */
   maxRecordSize?: number;
 }
 
 const MAX_COLUMNS = 64;
-const MAX_RECORD_SIZE = 64 * 1024;
+
+/** Turns CSV records into row objects keyed by the header, enforcing the limits. */
+class RowBuilder {
+  private header: string[] | null = null;
+  private plain = true;
+  readonly rows: CsvRow[] = [];
+
+  constructor(
+    private readonly maxRows: number,
+    private readonly maxColumns: number,
+  ) {}
+
+  add(records: CsvRecord[]): void {
+    for (const { line, fields } of records) {
+      if (this.header === null) {
+        this.setHeader(fields, line);
+        continue;
+      }
+      const header = this.header;
+      if (fields.length !== header.length) {
+        throw new CsvError(`CSV line ${line}: has ${fields.length} fields, the header has ${header.length}`, line);
+      }
+      if (this.rows.length >= this.maxRows) throw new CsvError(`CSV has more than ${this.maxRows} data rows`, line, true);
+      // A plain object keeps property access fast; a "__proto__" column needs one without a prototype.
+      const raw: Record<string, string> = this.plain ? {} : Object.create(null);
+      for (let j = 0; j < header.length; j++) raw[header[j]] = fields[j];
+      this.rows.push({ line, raw });
+    }
+  }
+
+  private setHeader(fields: string[], line: number): void {
+    if (fields.length > this.maxColumns) throw new CsvError(`CSV line ${line}: ${fields.length} columns, at most ${this.maxColumns}`, line);
+    const seen = new Set<string>();
+    for (const name of fields) {
+      if (name === '') throw new CsvError(`CSV line ${line}: has an empty column name in the header`, line);
+      if (seen.has(name)) throw new CsvError(`CSV line ${line}: column "${name.slice(0, 64)}" appears twice`, line);
+      seen.add(name);
+    }
+    this.plain = !seen.has('__proto__');
+    this.header = fields;
+  }
+}
 
 /**
  * Streams a CSV into raw rows. A ragged row, an unterminated quote, an
- * oversized line, too many columns or a duplicate header is a CsvError naming
+ * oversized record, too many columns or a duplicate header is a CsvError naming
  * the line; an empty or header-only input is a CsvError too.
  */
 export async function readCsvRows(input: Readable | string | Buffer, limits: CsvLimits = {}): Promise<CsvRow[]> {
-  const maxRows = limits.maxRows ?? Infinity;
-  const maxColumns = limits.maxColumns ?? MAX_COLUMNS;
-  const options: Options = {
-    bom: true,
-    columns: (header: string[]) => {
-      if (header.length > maxColumns) throw new CsvError(`CSV line 1: ${header.length} columns, at most ${maxColumns}`, 1);
-      const names = header.map((h) => h.trim());
-      const dup = names.find((h, i) => names.indexOf(h) !== i);
-      if (dup !== undefined) throw new CsvError(`CSV line 1: column "${dup.slice(0, 64)}" appears twice`, 1);
-      return names;
-    },
-    skip_empty_lines: true,
-    // Both line ends, even mixed in one body: auto-detection would lock onto the first one (the dataset is
-    // CRLF) and read a later bare LF as part of a field, silently merging two rows.
-    record_delimiter: ['\r\n', '\n'],
-    trim: true,
-    max_record_size: limits.maxRecordSize ?? MAX_RECORD_SIZE,
-    info: true,
-  };
-  const parser = parse(options);
-  const rows: CsvRow[] = [];
-  const done = (async () => {
-    try {
-      for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-        if (rows.length >= maxRows) throw new CsvError(`CSV has more than ${maxRows} data rows`, item.info.lines, true);
-        // A null-prototype copy: a "__proto__" header stays an ordinary key.
-        rows.push({ line: item.info.lines, raw: Object.assign(Object.create(null), item.record) });
-      }
-    } catch (err) {
-      throw toCsvError(err);
+  const reader = new CsvReader({ maxRecordSize: limits.maxRecordSize });
+  const builder = new RowBuilder(limits.maxRows ?? Infinity, limits.maxColumns ?? MAX_COLUMNS);
+  try {
+    if (typeof input === 'string' || Buffer.isBuffer(input)) {
+      builder.add(reader.push(input.toString()));
+    } else {
+      const decoder = new StringDecoder('utf8'); // a multi-byte character may straddle two chunks
+      for await (const chunk of input) builder.add(reader.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)));
+      builder.add(reader.push(decoder.end()));
     }
-  })();
-  if (typeof input === 'string' || Buffer.isBuffer(input)) {
-    parser.end(input);
-  } else {
-    input.on('error', (err) => parser.destroy(err));
-    input.pipe(parser);
+    builder.add(reader.end());
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new CsvError(err.message, err.line);
+    throw err;
+  } finally {
+    if (typeof input !== 'string' && !Buffer.isBuffer(input)) input.destroy();
   }
-  await done;
-  if (rows.length === 0) throw new CsvError('CSV has no data rows (empty or header only)');
-  return rows;
-}
-
-function toCsvError(err: unknown): CsvError {
-  if (err instanceof CsvError) return err;
-  const e = err as Error & { code?: string; lines?: number };
-  const line = typeof e.lines === 'number' ? e.lines : undefined;
-  const why: Record<string, string> = {
-    CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'has a different number of fields than the header',
-    CSV_RECORD_INCONSISTENT_COLUMNS: 'has a different number of fields than the header',
-    CSV_OPTION_COLUMNS_MISSING_NAME: 'has an empty column name in the header',
-    CSV_QUOTE_NOT_CLOSED: 'has an unterminated quote',
-    CSV_MAX_RECORD_SIZE: 'is longer than the line limit',
-    CSV_INVALID_CLOSING_QUOTE: 'has a character after a closing quote',
-    CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'has a character after a closing quote',
-  };
-  const reason = (e.code && why[e.code]) ?? e.message;
-  return new CsvError(line !== undefined ? `CSV line ${line}: ${reason}` : `CSV: ${reason}`, line);
+  if (builder.rows.length === 0) throw new CsvError('CSV has no data rows (empty or header only)');
+  return builder.rows;
 }
 
 /** Parses raw rows into records; a bad row is a RecordError whose message starts with its CSV line. */
@@ -111,7 +114,7 @@ export function recordsFromRows(rows: CsvRow[]): TrafficRecord[] {
     try {
       return parseRecord(raw);
     } catch (err) {
-      if (err instanceof RecordError) throw new RecordError(err.field, `(CSV line ${line}): ${err.message.slice(err.field.length + 1)}`);
+      if (err instanceof RecordError) throw err.at(`CSV line ${line}`);
       throw err;
     }
   });

@@ -68,6 +68,7 @@ export function explain(input: ExplainInput): string[] {
   const described = new Set<string>();
   for (const m of PROFILE_MEASURES) {
     const v = measure(record, m);
+    if (baseline.isOrdinary(m, v)) continue; // rank in [0.2%, 99%): nothing below can apply
     const rank = baseline.percentileRank(m, v);
     const max = baseline.quantile(m, 1);
     const min = baseline.quantile(m, 0);

@@ -13,6 +13,8 @@
  * row for the 100-tree Isolation Forest, identical sums.
  */
 export class FlatForest {
+  /** tree roots, ordered by depth so that each group of four steps as few times as possible */
+  private readonly roots: Int32Array;
   private readonly left: Int32Array;
   private readonly rightChild: Int32Array;
   private readonly feature: Int32Array;
@@ -28,7 +30,7 @@ export class FlatForest {
    * (the arrays must have passed checkTreeArrays)
    */
   constructor(
-    private readonly roots: Int32Array,
+    roots: Int32Array,
     feature: Int32Array,
     value: Float64Array,
     right: Int32Array,
@@ -39,7 +41,7 @@ export class FlatForest {
     this.feature = new Int32Array(n);
     this.threshold = new Float64Array(n);
     this.leafValue = new Float64Array(n);
-    this.depth = new Int32Array(roots.length);
+    const treeDepth = new Int32Array(roots.length);
     const nodeDepth = new Int32Array(n);
     for (let t = 0; t < roots.length; t++) {
       const end = t + 1 < roots.length ? roots[t + 1] : n;
@@ -58,8 +60,14 @@ export class FlatForest {
           if (nodeDepth[i] > maxDepth) maxDepth = nodeDepth[i];
         }
       }
-      this.depth[t] = maxDepth;
+      treeDepth[t] = maxDepth;
     }
+    // A group of four steps as deep as its deepest tree: grouping trees of like depth saves steps
+    // (a Random Forest's trees vary in depth). The order is fixed at construction, so training and
+    // serving sum in the same order.
+    const order = Array.from(roots.keys()).sort((a, b) => treeDepth[a] - treeDepth[b] || a - b);
+    this.roots = Int32Array.from(order, (t) => roots[t]);
+    this.depth = Int32Array.from(order, (t) => treeDepth[t]);
   }
 
   get nTrees(): number {

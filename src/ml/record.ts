@@ -27,10 +27,18 @@ export interface TrafficRecord {
 export class RecordError extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    /** what is wrong with it, e.g. "must be an integer" */
+    readonly detail: string,
+    /** where the record is, e.g. "CSV line 5", when it is one of many */
+    readonly location?: string,
   ) {
-    super(`${field} ${message}`);
+    super(location ? `${location}: ${field} ${detail}` : `${field} ${detail}`);
     this.name = 'RecordError';
+  }
+
+  /** The same error, placed in a file or batch. */
+  at(location: string): RecordError {
+    return new RecordError(this.field, this.detail, location);
   }
 }
 

@@ -74,6 +74,13 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
   app.decorate('metrics', {
     registry,
     recordsScored(endpoint, results) {
+      if (results.length === 1) {
+        const r = results[0];
+        records.inc({ endpoint });
+        verdicts.inc({ verdict: r.verdict, risk_level: r.risk_level });
+        scores.observe(r.anomaly_score);
+        return;
+      }
       // Labelled counters hash their labels on every inc: count a batch locally, inc once per combination.
       const counts = new Map<string, number>();
       for (const r of results) {
@@ -92,9 +99,10 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     trainingRows,
   } satisfies ServiceMetrics);
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
 }
 

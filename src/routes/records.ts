@@ -3,11 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import { ServiceError } from '../errors.js';
 import { parseRecord, RecordError, type TrafficRecord } from '../ml/record.js';
 
-/** Where record i came from, as a client would look for it. */
-export function recordLocation(request: FastifyRequest, index: number): string {
-  return request.csvLines ? `CSV line ${request.csvLines[index]}` : `records[${index}]`;
-}
-
 /** parseRecord for one record body; a RecordError becomes a 400 naming the field. */
 export function parseOne(body: unknown): TrafficRecord {
   try {
@@ -25,7 +20,11 @@ export function parseMany(request: FastifyRequest, raws: readonly unknown[]): Tr
     try {
       out[i] = parseRecord(raws[i]);
     } catch (err) {
-      if (err instanceof RecordError) throw new ServiceError('INVALID_RECORD', `${recordLocation(request, i)}: ${err.message}`);
+      if (err instanceof RecordError) {
+        // The same shapes as schema errors: "records[3].src_ip ..." or "CSV line 5: src_ip ...".
+        const message = request.csvLines ? err.at(`CSV line ${request.csvLines[i]}`).message : `records[${i}].${err.field} ${err.detail}`;
+        throw new ServiceError('INVALID_RECORD', message);
+      }
       throw err;
     }
   }

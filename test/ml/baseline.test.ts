@@ -23,6 +23,21 @@ describe('IqrBaseline', () => {
     expect(b.percentileRank('bytes_in', 100)).toBe(1);
   });
 
+  it('calls a value ordinary only where no explanation threshold applies', () => {
+    const wide = IqrBaseline.fit(Array.from({ length: 5000 }, (_, i) => rec(Math.round(Math.exp(i / 500)))));
+    for (let v = 0; v < 30_000; v += 7) {
+      if (!wide.isOrdinary('bytes_in', v)) continue;
+      const rank = wide.percentileRank('bytes_in', v);
+      expect(rank).toBeGreaterThan(0.001);
+      expect(rank).toBeLessThan(0.99);
+      expect(v).toBeGreaterThanOrEqual(wide.quantile('bytes_in', 0));
+      expect(v).toBeLessThanOrEqual(wide.quantile('bytes_in', 1));
+    }
+    expect(wide.isOrdinary('bytes_in', wide.quantile('bytes_in', 0.5))).toBe(true);
+    expect(wide.isOrdinary('bytes_in', wide.quantile('bytes_in', 1))).toBe(false);
+    expect(b.isOrdinary('bytes_out', 100)).toBe(false); // a constant measure has no ordinary band
+  });
+
   it('round-trips and refuses malformed artifacts', () => {
     const back = IqrBaseline.fromJSON(JSON.parse(JSON.stringify(b)));
     expect(back.fences).toEqual(b.fences);

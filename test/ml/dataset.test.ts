@@ -33,7 +33,7 @@ describe('CSV datasets', () => {
     expect((await csvError(`${HEADER}\n${ROW}\n1,2,3\n`)).message).toMatch(/line 3/);
     expect((await csvError(`${HEADER}\n${ROW}\n"1,2\n`)).message).toMatch(/unterminated quote/);
     const rows = await readCsvRows(`${HEADER}\n${ROW}\n${ROW.replace('1.2.3.4', 'nope')}\n`);
-    expect(() => recordsFromRows(rows)).toThrow('src_ip (CSV line 3): must be an IPv4 or IPv6 address');
+    expect(() => recordsFromRows(rows)).toThrow('CSV line 3: src_ip must be an IPv4 or IPv6 address');
   });
 
   it('refuses empty, header-only, duplicate-header and oversized input', async () => {

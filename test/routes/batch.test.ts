@@ -56,7 +56,7 @@ describe('POST /batch', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toBe('records[2].dst_port must be integer');
     const order = await batchJson({ records: [EXAMPLE_RECORD, { ...EXAMPLE_RECORD, end_time: '2024-01-01T00:00:00Z' }] });
-    expect(order.json().message).toBe('records[1]: end_time is earlier than creation_time');
+    expect(order.json().message).toBe('records[1].end_time is earlier than creation_time');
   });
 
   it('names the CSV line of a bad row, a ragged row and an open quote', async () => {
@@ -67,7 +67,7 @@ describe('POST /batch', () => {
     expect(res.json().message).toMatch(/^CSV line 6: src_ip must be an IPv4 or IPv6 address$/);
     const ragged = await batchCsv([...lines.slice(0, 3), '1,2,3', ...lines.slice(3, 5)].join('\n'));
     expect(ragged.statusCode).toBe(400);
-    expect(ragged.json()).toMatchObject({ code: 'INVALID_CSV', message: expect.stringMatching(/^CSV line 4: has a different number of fields/) });
+    expect(ragged.json()).toMatchObject({ code: 'INVALID_CSV', message: 'CSV line 4: has 3 fields, the header has 16' });
     const quote = await batchCsv(`${lines[0]}\n"5602,1`);
     expect(quote.json()).toMatchObject({ code: 'INVALID_CSV', message: expect.stringMatching(/unterminated quote/) });
     const missing = await batchCsv(`bytes_in,bytes_out\n1,2\n`);
