@@ -75,7 +75,7 @@ export class CsvReader {
         const end = nl > pos && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         if (end - pos > this.maxRecordSize) throw new CsvSyntaxError('is longer than the line limit', this.line);
         const text = buf.slice(pos, end);
-        if (text.trim() !== '') out.push({ line: this.line, fields: text.split(',').map(trim) });
+        if (!isBlank(text)) out.push({ line: this.line, fields: trimFields(text.split(',')) });
         this.line++;
         pos = nl + 1;
         continue;
@@ -158,6 +158,19 @@ export class CsvReader {
   }
 }
 
-function trim(s: string): string {
-  return s.trim();
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+function isBlank(text: string): boolean {
+  return text.length === 0 || (isSpace(text.charCodeAt(0)) && text.trim() === '');
+}
+
+/** Trims fields in place, touching only those that start or end with a blank (rare). */
+function trimFields(fields: string[]): string[] {
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k];
+    if (f.length > 0 && (isSpace(f.charCodeAt(0)) || isSpace(f.charCodeAt(f.length - 1)))) fields[k] = f.trim();
+  }
+  return fields;
 }
