@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
+import admin from './plugins/admin.js';
 import csv from './plugins/csv.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
@@ -15,14 +16,27 @@ import batchRoute from './routes/batch.js';
 import healthRoutes from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import modelRoute from './routes/model.js';
+import rollbackRoute from './routes/rollback.js';
 import scoreRoute from './routes/score.js';
+import trainRoute from './routes/train.js';
 import { BatchResponseSchema } from './schemas/batch.js';
 import { ErrorSchema } from './schemas/common.js';
 import { ModelInfoSchema, TrainingMetricsSchema } from './schemas/model.js';
 import { RecordsBodySchema, TrafficRecordSchema } from './schemas/record.js';
 import { ScoreResultSchema } from './schemas/score.js';
+import { RollbackResponseSchema, TrainResponseSchema } from './schemas/train.js';
 
-export const SHARED_SCHEMAS = [TrafficRecordSchema, RecordsBodySchema, ScoreResultSchema, BatchResponseSchema, TrainingMetricsSchema, ModelInfoSchema, ErrorSchema];
+export const SHARED_SCHEMAS = [
+  TrafficRecordSchema,
+  RecordsBodySchema,
+  ScoreResultSchema,
+  BatchResponseSchema,
+  TrainingMetricsSchema,
+  ModelInfoSchema,
+  TrainResponseSchema,
+  RollbackResponseSchema,
+  ErrorSchema,
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Routes probed or scraped every few seconds: logged at debug, not info. */
@@ -85,11 +99,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(csv);
   await app.register(models, { config });
   await app.register(metrics);
+  await app.register(admin, { config });
   await app.register(docs);
 
   await app.register(scoreRoute);
   await app.register(batchRoute, { config });
   await app.register(modelRoute);
+  await app.register(trainRoute, { config });
+  await app.register(rollbackRoute, { config });
   await app.register(healthRoutes);
   await app.register(metricsRoute);
   return app;

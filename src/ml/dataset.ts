@@ -63,7 +63,8 @@ class RowBuilder {
       if (this.rows.length >= this.maxRows) throw new CsvError(`CSV has more than ${this.maxRows} data rows`, line, true);
       // A plain object keeps property access fast; a "__proto__" column needs one without a prototype.
       const raw: Record<string, string> = this.plain ? {} : Object.create(null);
-      for (let j = 0; j < header.length; j++) raw[header[j]] = fields[j];
+      // An empty cell is an absent value (never "" coerced to 0 or false by a schema).
+      for (let j = 0; j < header.length; j++) if (fields[j] !== '') raw[header[j]] = fields[j];
       this.rows.push({ line, raw });
     }
   }

@@ -87,19 +87,24 @@ export async function saveVersion(
   const manifest: Manifest = { format: BUNDLE_FORMAT, version, ...draft, files };
 
   const tmp = join(versionsDir, `.tmp-${version}-${randomBytes(4).toString('hex')}`);
-  await mkdir(tmp);
+  const final = join(versionsDir, version);
+  let renamed = false;
   try {
+    await mkdir(tmp);
     for (const part of Object.keys(MODEL_FILES) as ModelPart[]) await writeDurable(join(tmp, MODEL_FILES[part]), artifacts[part]);
     await writeDurable(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     await syncDir(tmp);
-    await rename(tmp, join(versionsDir, version));
+    await rename(tmp, final);
+    renamed = true;
     await syncDir(versionsDir);
+    await setCurrent(modelDir, version);
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
+    // Leave MODEL_DIR as it was: no temp directory, and no version CURRENT does not name.
+    await rm(renamed ? final : tmp, { recursive: true, force: true }).catch(() => {});
     throw err;
   }
-  await setCurrent(modelDir, version);
-  await prune(modelDir, keep);
+  // The new version is served from here on; failing to tidy old ones must not undo that.
+  await prune(modelDir, keep).catch(() => {});
   return version;
 }
 
@@ -113,10 +118,12 @@ export async function setCurrent(modelDir: string, version: string): Promise<voi
     await writeDurable(tmp, `${version}\n`);
     await rename(tmp, join(modelDir, CURRENT_FILE));
   } catch (err) {
-    await rm(tmp, { force: true });
+    await rm(tmp, { force: true }).catch(() => {});
     throw err;
   }
-  await syncDir(modelDir);
+  // The switch is made (rename is atomic); a failed directory fsync only weakens durability of the
+  // rename across a power cut, so it must not be reported as a failed switch.
+  await syncDir(modelDir).catch(() => {});
 }
 
 /** The version CURRENT names. */
@@ -210,4 +217,12 @@ async function prune(modelDir: string, keep: number): Promise<void> {
     const s = await stat(path).catch(() => null);
     if (s && Date.now() - s.mtimeMs > hour) await rm(path, { recursive: true, force: true });
   }
+}
+
+/** The version before the current one (oldest first order), or null when there is none. */
+export async function previousVersion(modelDir: string): Promise<string | null> {
+  const current = await readCurrent(modelDir);
+  const versions = await listVersions(modelDir);
+  const i = versions.indexOf(current);
+  return i > 0 ? versions[i - 1] : null;
 }

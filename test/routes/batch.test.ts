@@ -104,3 +104,25 @@ describe('POST /batch', () => {
     expect(res.statusCode).toBe(415);
   });
 });
+
+describe('POST /batch: empty CSV cells', () => {
+  it('reads an empty optional cell as absent, and an empty required cell as missing', async () => {
+    const app2 = await testApp();
+    const header = 'bytes_in,bytes_out,creation_time,end_time,src_ip,dst_port,label';
+    const ok = await app2.inject({
+      method: 'POST',
+      url: '/batch',
+      headers: { 'content-type': 'text/csv' },
+      payload: `${header}\n5602,12990,2024-04-25T23:00:00Z,2024-04-25T23:10:00Z,147.161.161.82,,\n`,
+    });
+    expect(ok.statusCode).toBe(200);
+    const missing = await app2.inject({
+      method: 'POST',
+      url: '/batch',
+      headers: { 'content-type': 'text/csv' },
+      payload: `${header}\n,12990,2024-04-25T23:00:00Z,2024-04-25T23:10:00Z,147.161.161.82,443,0\n`,
+    });
+    expect(missing.json().message).toBe('CSV line 2: bytes_in is required');
+    await app2.close();
+  });
+});

@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Config } from '../config.js';
+import { ServiceError } from '../errors.js';
+import { loadVersion } from '../ml/store.js';
+import type { RecordsBody } from '../schemas/record.js';
+import type { TrainQuery } from '../schemas/train.js';
+import { TrainQuerySchema } from '../schemas/train.js';
+import { errorResponses } from '../schemas/common.js';
+import { Trainer } from '../training/trainer.js';
+import { checkRecordCount, parseMany } from './records.js';
+
+export default async function trainRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const { modelDir, keepVersions, trainBodyLimit, trainRowLimit } = opts.config;
+  const trainer = new Trainer();
+
+  app.post(
+    '/train',
+    {
+      bodyLimit: trainBodyLimit,
+      config: { maxRows: trainRowLimit },
+      schema: {
+        tags: ['model'],
+        summary: 'Train new models online and serve them',
+        description:
+          'Body: the dataset CSV (text/csv, optional label column) or {"records": [...]}. Every record labelled: the Random Forest learns the labels ' +
+          '(label_source "provided"); none labelled: labels are derived from the unsupervised detectors ("derived"). Training runs in a worker ' +
+          'thread; /score and /batch keep answering with the old models, and the new version is served from the next request on. ' +
+          'A second /train while one runs is a 409; data that cannot make a model is a 422; a failed run leaves the served models and MODEL_DIR as they were.',
+        security: [{ adminToken: [] }],
+        querystring: TrainQuerySchema,
+        body: Type.Ref('RecordsBody'),
+        response: { 200: Type.Ref('TrainResponse'), ...errorResponses(400, 401, 403, 409, 413, 415, 422, 500, 503) },
+      },
+      // Auth and the busy check come before the body is read.
+      onRequest: [
+        app.requireAdmin,
+        async () => {
+          if (trainer.running) throw new ServiceError('TRAINING_IN_PROGRESS', 'a training run is already in progress; retry when it ends');
+        },
+      ],
+      preValidation: async (request) => checkRecordCount(request.body, trainRowLimit),
+      onResponse: async (_request, reply) => {
+        const outcome = reply.statusCode === 200 ? 'success' : reply.statusCode >= 500 ? 'failure' : 'rejected';
+        app.metrics.trainingRuns.inc({ outcome });
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const query = request.query as TrainQuery;
+      const records = parseMany(request, (request.body as RecordsBody).records);
+      const done = await trainer.run({
+        modelDir,
+        keep: keepVersions,
+        records,
+        options: { contamination: query.contamination, trees: query.trees, maxDepth: query.max_depth, seed: query.seed },
+      });
+      // Load what was written (checksums and all) and swap it in whole.
+      const bundle = await loadVersion(modelDir, done.version);
+      app.models.swap(bundle);
+      const durationMs = performance.now() - started;
+      app.metrics.trainingDuration.observe(durationMs / 1000);
+      request.log.info({ version: done.version, rows: done.rows, ms: Math.round(durationMs) }, 'trained a new model version');
+      return { model_version: done.version, trained_rows: done.rows, label_source: bundle.manifest.label_source, metrics: bundle.manifest.metrics, duration_ms: durationMs };
+    },
+  );
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { cp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXAMPLE_RECORD } from '../../src/schemas/record.js';
+import { ADMIN_TOKEN, COMMITTED_MODELS, modelDirCopy, testApp } from '../helpers/app.js';
+import { canMount, mountTmpfs, snapshot } from '../helpers/fs-state.js';
+import { REAL_DATASET, syntheticRecords, toCsv } from '../fixtures/synthetic.js';
+
+const REAL_CSV = readFileSync(REAL_DATASET, 'utf8');
+const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let app: FastifyInstance;
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await modelDirCopy());
+  app = await testApp({ MODEL_DIR: dir, ADMIN_TOKEN });
+});
+afterEach(async () => {
+  await app.close();
+  await cleanup();
+});
+
+const train = (payload: string | object, opts: { query?: string; headers?: Record<string, string> } = {}) =>
+  app.inject({
+    method: 'POST',
+    url: `/train${opts.query ?? ''}`,
+    headers: { ...AUTH, ...(typeof payload === 'string' ? { 'content-type': 'text/csv' } : {}), ...opts.headers },
+    payload,
+  });
+
+describe('POST /train: authorization', () => {
+  it('is 403 with training disabled when no ADMIN_TOKEN is configured', async () => {
+    const open = await testApp({ MODEL_DIR: dir });
+    const res = await open.inject({ method: 'POST', url: '/train', headers: AUTH, payload: { records: [EXAMPLE_RECORD] } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'TRAINING_DISABLED', message: expect.stringMatching(/set ADMIN_TOKEN/) });
+    await open.close();
+  });
+
+  it('is 401 for a missing or wrong token, before reading the body', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: ADMIN_TOKEN }, { authorization: `Basic ${ADMIN_TOKEN}` }]) {
+      const res = await app.inject({ method: 'POST', url: '/train', headers: { ...headers, 'content-type': 'application/json' }, payload: '{not json' });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+      expect(res.json().code).toBe('UNAUTHORIZED');
+    }
+  });
+});
+
+describe('POST /train: training', () => {
+  it('trains from the dataset CSV, serves the new version from the next request, and shows it in /model and /metrics', async () => {
+    const before = app.models.current.version;
+    const res = await train(REAL_CSV, { query: '?seed=7&trees=50' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ trained_rows: 282, label_source: 'derived' });
+    expect(body.model_version).not.toBe(before);
+    expect(body.metrics.holdout.confusion_matrix).toHaveLength(2);
+    expect(body.metrics.top_sources.map((s: { src_ip: string }) => s.src_ip)).toContain('155.91.45.242');
+    expect(body.duration_ms).toBeGreaterThan(0);
+
+    const scored = await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD });
+    expect(scored.json().model_version).toBe(body.model_version);
+    const model = (await app.inject({ method: 'GET', url: '/model' })).json();
+    expect(model).toMatchObject({ version: body.model_version, parameters: { seed: 7, trees: 50 } });
+    expect(model.versions).toEqual([before, body.model_version]);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(`model_info{version="${body.model_version}"} 1`);
+    expect(metrics).not.toContain(`model_info{version="${before}"}`);
+    expect(metrics).toContain('training_runs_total{outcome="success"} 1');
+    expect(metrics).toMatch(/training_duration_seconds_count 1/);
+    expect(metrics).toContain('training_rows 282');
+  });
+
+  it('trains from JSON records with provided labels', async () => {
+    const records = syntheticRecords(600, 4);
+    const res = await train({ records }, { query: '?trees=30' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ trained_rows: 600, label_source: 'provided' });
+    expect(res.json().metrics.holdout.f1).toBeGreaterThan(0.9);
+  });
+
+  it('is 409 for a second /train while one runs, and both settle cleanly', async () => {
+    const big = toCsv(syntheticRecords(20_000, 5));
+    const first = train(big);
+    await new Promise((r) => setTimeout(r, 150));
+    const second = await train(REAL_CSV);
+    expect(second.statusCode).toBe(409);
+    expect(second.json().code).toBe('TRAINING_IN_PROGRESS');
+    expect((await first).statusCode).toBe(200);
+  });
+
+  it('keeps answering /score with the old version while a large training runs', async () => {
+    const before = app.models.current.version;
+    const expected = (await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD })).json();
+    const training = train(toCsv(syntheticRecords(30_000, 6)));
+    let answered = 0;
+    let settled = false;
+    void training.then(() => (settled = true));
+    while (!settled) {
+      const res = await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD });
+      expect(res.statusCode).toBe(200);
+      if (res.json().model_version === before) expect(res.json()).toEqual(expected);
+      answered++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await training).statusCode).toBe(200);
+    expect(answered).toBeGreaterThan(10); // the event loop stayed free while the worker trained
+  });
+});
+
+describe('POST /train: data that cannot make a model leaves everything as it was', () => {
+  async function expectUnchanged(res: { statusCode: number; json: () => { message: string } }, status: number, message: RegExp, before: Record<string, string>, version: string) {
+    expect(res.statusCode).toBe(status);
+    expect(res.json().message).toMatch(message);
+    expect(app.models.current.version).toBe(version);
+    expect(snapshot(dir)).toEqual(before);
+  }
+
+  it.each([
+    ['too few rows', () => toCsv(syntheticRecords(5, 1)), '', 422, /at least 10 rows, got 5/],
+    ['one class only', () => toCsv(syntheticRecords(50, 1).map((r) => ({ ...r, label: 0 }))), '', 422, /label column have one class only/],
+    ['a bad row', () => REAL_CSV.replace('147.161.161.82', '147.161.161'), '', 400, /^CSV line 2: src_ip must be an IPv4 or IPv6 address$/],
+    ['a partial label column', () => toCsv(syntheticRecords(50, 1)).replace(/,1\n/, ',\n'), '', 422, /label is missing on row/],
+    ['a bad parameter', () => REAL_CSV, '?contamination=0.9', 400, /^querystring parameter contamination must be <= 0.5$/],
+    ['a non-integer parameter', () => REAL_CSV, '?trees=many', 400, /^querystring parameter trees must be integer$/],
+  ])('%s', async (_what, body, query, status, message) => {
+    const before = snapshot(dir);
+    const version = app.models.current.version;
+    await expectUnchanged(await train(body(), { query }), status, message, before, version);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('training_runs_total{outcome="rejected"} 1');
+  });
+
+  it('more rows than TRAIN_ROW_LIMIT is a 413', async () => {
+    const small = await testApp({ MODEL_DIR: dir, ADMIN_TOKEN, TRAIN_ROW_LIMIT: '100' });
+    const res = await small.inject({ method: 'POST', url: '/train', headers: { ...AUTH, 'content-type': 'text/csv' }, payload: REAL_CSV });
+    expect(res.statusCode).toBe(413);
+    const json = await small.inject({ method: 'POST', url: '/train', headers: AUTH, payload: { records: syntheticRecords(101, 1) } });
+    expect(json.statusCode).toBe(413);
+    await small.close();
+  });
+
+  it('a MODEL_DIR that cannot be written (a file where versions/ should be) is a 500, the old version still served', async () => {
+    const { dir: broken, cleanup: done } = await modelDirCopy();
+    const other = await testApp({ MODEL_DIR: broken, ADMIN_TOKEN });
+    const version = other.models.current.version;
+    // Replace versions/ by a plain file once the bundle is loaded: every write into it fails.
+    const { rm } = await import('node:fs/promises');
+    await rm(join(broken, 'versions'), { recursive: true });
+    await writeFile(join(broken, 'versions'), 'not a directory');
+    const before = snapshot(broken);
+    const res = await other.inject({ method: 'POST', url: '/train', headers: { ...AUTH, 'content-type': 'text/csv' }, payload: REAL_CSV });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'MODEL_WRITE_FAILED', message: expect.stringMatching(/previous version is still served/) });
+    expect(other.models.current.version).toBe(version);
+    expect(snapshot(broken)).toEqual(before);
+    expect((await other.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD })).json().model_version).toBe(version);
+    expect((await other.inject({ method: 'GET', url: '/metrics' })).body).toContain('training_runs_total{outcome="failure"} 1');
+    await other.close();
+    await done();
+  });
+
+  describe.skipIf(!canMount)('on a real filesystem fault (tmpfs)', () => {
+    async function onTmpfs(sizeKb: number, fault: (fs: ReturnType<typeof mountTmpfs>) => Promise<void> | void): Promise<void> {
+      const fs = mountTmpfs(sizeKb);
+      try {
+        await cp(COMMITTED_MODELS, fs.dir, { recursive: true });
+        const other = await testApp({ MODEL_DIR: fs.dir, ADMIN_TOKEN });
+        const version = other.models.current.version;
+        await fault(fs);
+        const before = snapshot(fs.dir);
+        const res = await other.inject({ method: 'POST', url: '/train', headers: { ...AUTH, 'content-type': 'text/csv' }, payload: REAL_CSV });
+        expect(res.statusCode).toBe(500);
+        expect(res.json()).toMatchObject({ code: 'MODEL_WRITE_FAILED' });
+        expect(res.json().message).toMatch(/\((ENOSPC|EROFS)\)/);
+        expect(other.models.current.version).toBe(version);
+        expect(snapshot(fs.dir)).toEqual(before); // nothing half-written
+        await other.close();
+      } finally {
+        fs.unmount();
+      }
+    }
+
+    it('a full MODEL_DIR', () =>
+      onTmpfs(1024, async (fs) => {
+        // Fill what is left, so the new version's files cannot be written.
+        const { statfsSync, writeFileSync } = await import('node:fs');
+        const free = statfsSync(fs.dir).bavail * statfsSync(fs.dir).bsize;
+        writeFileSync(join(fs.dir, 'filler'), Buffer.alloc(Math.max(0, free - 8192)));
+      }));
+
+    it('a read-only MODEL_DIR', () => onTmpfs(2048, (fs) => fs.readOnly()));
+  });
+});
+
+describe('POST /model/rollback', () => {
+  it('serves the previous version again, then says there is none older', async () => {
+    const first = app.models.current.version;
+    const trained = (await train(REAL_CSV, { query: '?seed=3' })).json().model_version;
+    const res = await app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ model_version: first, previous_version: trained });
+    expect((await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD })).json().model_version).toBe(first);
+    expect(readFileSync(join(dir, 'CURRENT'), 'utf8').trim()).toBe(first);
+    const again = await app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('NO_PREVIOUS_VERSION');
+  });
+
+  it('needs the admin token', async () => {
+    expect((await app.inject({ method: 'POST', url: '/model/rollback' })).statusCode).toBe(401);
+  });
+});
