@@ -1,0 +1,112 @@
+/**
+ * Training across real processes: killed with SIGKILL while training and while
+ * writing the new version, the service restarts on a complete version; two
+ * replicas sharing MODEL_DIR converge on the version one of them trained.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadCurrent, listVersions } from '../src/ml/store.js';
+import { EXAMPLE_RECORD } from '../src/schemas/record.js';
+import { ADMIN_TOKEN, modelDirCopy } from './helpers/app.js';
+import { startServer, type Server } from './helpers/process.js';
+import { syntheticRecords, toCsv } from './fixtures/synthetic.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+const servers: Server[] = [];
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await modelDirCopy());
+});
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.child.kill('SIGKILL');
+    await s.exited;
+  }
+  await cleanup();
+});
+
+async function start(env: Record<string, string> = {}): Promise<Server> {
+  const s = await startServer({ MODEL_DIR: dir, ADMIN_TOKEN, LOG_LEVEL: 'info', ...env });
+  servers.push(s);
+  return s;
+}
+
+function train(server: Server, csv: string, query = ''): Promise<Response> {
+  return fetch(`${server.url}/train${query}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, body: csv });
+}
+
+async function served(server: Server): Promise<string> {
+  const res = await fetch(`${server.url}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(EXAMPLE_RECORD) });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { model_version: string }).model_version;
+}
+
+async function kill(server: Server): Promise<void> {
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
+
+describe('killed with SIGKILL', () => {
+  it('during training: restarts on the version it had', async () => {
+    const original = (await loadCurrent(dir)).version;
+    const server = await start();
+    const pending = train(server, toCsv(syntheticRecords(40_000, 11))).catch(() => null);
+    await new Promise((r) => setTimeout(r, 600)); // the worker is busy growing forests
+    await kill(server);
+    await pending;
+    expect((await loadCurrent(dir)).version).toBe(original);
+    const restarted = await start();
+    expect(await served(restarted)).toBe(original);
+  });
+
+  it('while writing the new version: restarts on a complete version, never a mix', async () => {
+    const original = (await loadCurrent(dir)).version;
+    const versionsDir = join(dir, 'versions');
+    let caught = false;
+    // The write window is short: watch for the temp directory and kill the moment it appears.
+    for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+      const server = await start();
+      const pending = train(server, toCsv(syntheticRecords(20_000, 12 + attempt)), '?trees=300').catch(() => null);
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        if (readdirSync(versionsDir).some((n) => n.startsWith('.tmp-'))) {
+          await kill(server);
+          caught = true;
+          break;
+        }
+        if ((await Promise.race([pending.then(() => true), new Promise((r) => setImmediate(r, false))])) === true) break;
+      }
+      if (!caught) await kill(server);
+      await pending;
+    }
+    expect(caught).toBe(true);
+    // CURRENT names a complete version that loads (checksums and all) and the server serves it.
+    const current = readFileSync(join(dir, 'CURRENT'), 'utf8').trim();
+    const bundle = await loadCurrent(dir);
+    expect(bundle.version).toBe(current);
+    expect((await listVersions(dir)).every((v) => existsSync(join(versionsDir, v, 'manifest.json')))).toBe(true);
+    const restarted = await start();
+    expect(await served(restarted)).toBe(current);
+    expect([original, ...(await listVersions(dir))]).toContain(current);
+  });
+});
+
+describe('replicas sharing MODEL_DIR', () => {
+  it('converge on the version one of them trained, within a few seconds', async () => {
+    const a = await start({ RELOAD_INTERVAL_MS: '250' });
+    const b = await start({ RELOAD_INTERVAL_MS: '250' });
+    const before = await served(b);
+    const res = await train(a, toCsv(syntheticRecords(500, 13)));
+    expect(res.status).toBe(200);
+    const trained = ((await res.json()) as { model_version: string }).model_version;
+    expect(trained).not.toBe(before);
+    expect(await served(a)).toBe(trained);
+    const deadline = Date.now() + 5000;
+    while ((await served(b)) !== trained && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await served(b)).toBe(trained);
+    const metrics = await (await fetch(`${b.url}/metrics`)).text();
+    expect(metrics).toContain(`model_info{version="${trained}"} 1`);
+  });
+});
