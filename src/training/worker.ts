@@ -3,6 +3,7 @@
  * function and writes it as a new version of MODEL_DIR, off the event loop that
  * serves /score and /batch. Posts back the new version id, or the error.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TrafficRecord } from '../ml/record.js';
 import { saveVersion } from '../ml/store.js';
@@ -35,6 +36,14 @@ async function run(job: TrainJob): Promise<TrainReply> {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, kind: 'write', message: e.message, code: e.code };
   }
+}
+
+// Serving comes first: on Linux a nice value is per thread, and pid 0 means the calling thread, so
+// this lowers the training thread only and the event loop answering /score keeps its share of the CPU.
+try {
+  setPriority(0, 19);
+} catch {
+  /* not permitted or not supported: train at normal priority */
 }
 
 run(workerData as TrainJob).then(
