@@ -31,8 +31,13 @@ async function main(): Promise<void> {
     const idle = await load(svc.url, '/score', one, 'application/json', SECONDS);
 
     // /score load for as long as the training runs (60 s cap), then stopped.
-    const busy = autocannon({ url: `${svc.url}/score`, method: 'POST', headers: { 'content-type': 'application/json' }, body: one, connections: 16, duration: 60 });
-    const busyResult = new Promise<autocannon.Result>((resolve) => busy.on('done', resolve));
+    let busy!: autocannon.Instance;
+    const busyResult = new Promise<autocannon.Result>((resolve, reject) => {
+      busy = autocannon(
+        { url: `${svc.url}/score`, method: 'POST', headers: { 'content-type': 'application/json' }, body: one, connections: 16, duration: 60 },
+        (err, result) => (err ? reject(err) : resolve(result)),
+      );
+    });
     await new Promise((r) => setTimeout(r, 500));
     const t0 = performance.now();
     const res = await fetch(`${svc.url}/train`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/csv' }, body: csv });
