@@ -12,6 +12,7 @@ import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
 import models from './plugins/models.js';
+import pressure from './plugins/pressure.js';
 import batchRoute from './routes/batch.js';
 import healthRoutes from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
@@ -58,6 +59,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks these timeouts only every connectionsCheckingInterval (30 s by default): check every
+    // second. They must be given at construction: set afterwards (as Fastify's requestTimeout is), a
+    // headersTimeout above requestTimeout leaves a slow body unbounded (measured).
+    http: { connectionsCheckingInterval: 1000, requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(config.requestTimeoutMs, 60_000) },
     logController: new LogController({ disableRequestLogging: true }), // one line per request, written in onResponse below
     // Honour a caller's x-request-id when it is a sane token, else make one.
     genReqId: (req) => {
@@ -96,6 +101,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(errors);
+  await app.register(pressure, { config });
   await app.register(csv);
   await app.register(models, { config });
   await app.register(metrics);

@@ -3,6 +3,8 @@
  * the start with a message naming the variable and how to fix it. Every
  * variable is listed in .env.example and in the README.
  */
+import { getHeapStatistics } from 'node:v8';
+
 export interface Config {
   host: string;
   port: number;
@@ -26,6 +28,14 @@ export interface Config {
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** overload: event-loop delay (ms) past which requests get 503; 0 disables */
+  maxEventLoopDelayMs: number;
+  /** overload: V8 heap used (bytes) past which requests get 503; 0 disables */
+  maxHeapUsedBytes: number;
+  /** overload: resident set size (bytes) past which requests get 503; 0 disables */
+  maxRssBytes: number;
+  /** Retry-After of a 503, seconds */
+  retryAfterSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -82,5 +92,10 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000),
     connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1000, 3_600_000),
     keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
+    maxEventLoopDelayMs: int(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
+    // Default: 90% of V8's heap limit, so the process sheds load before it dies of heap exhaustion.
+    maxHeapUsedBytes: int(env, 'MAX_HEAP_USED_BYTES', Math.floor(getHeapStatistics().heap_size_limit * 0.9), 0, Number.MAX_SAFE_INTEGER),
+    maxRssBytes: int(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    retryAfterSeconds: int(env, 'RETRY_AFTER_SECONDS', 5, 1, 3600),
   };
 }

@@ -20,6 +20,7 @@ export const ERRORS = {
   INTERNAL: { statusCode: 500, error: 'Internal Server Error' },
   MODEL_WRITE_FAILED: { statusCode: 500, error: 'Internal Server Error' },
   NOT_READY: { statusCode: 503, error: 'Service Unavailable' },
+  OVERLOADED: { statusCode: 503, error: 'Service Unavailable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

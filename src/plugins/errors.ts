@@ -90,6 +90,7 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code, message }, 'request refused');
     if (error instanceof ServiceError && error.code === 'NOT_READY') reply.header('retry-after', '5');
+    // OVERLOADED: the pressure plugin already set its Retry-After.
     return reply.code(body.statusCode).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { EXEMPT_FROM_PRESSURE } from '../plugins/pressure.js';
 
 export default async function metricsRoute(app: FastifyInstance): Promise<void> {
   app.get(
     '/metrics',
     {
+      config: EXEMPT_FROM_PRESSURE,
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics (text exposition format)',
