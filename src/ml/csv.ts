@@ -63,13 +63,16 @@ export class CsvReader {
     const out: CsvRecord[] = [];
     const buf = this.buffer;
     let pos = 0;
+    // The next quote at or after pos (-1: none). Found once and kept until passed: searching again
+    // for every line would scan to the end of the buffer each time, quadratic in the body size.
+    let quote = buf.indexOf('"');
     for (;;) {
       let nl = buf.indexOf('\n', pos);
       if (nl < 0) {
         if (!final || pos >= buf.length) break;
         nl = buf.length; // the last line has no line end
       }
-      const quote = buf.indexOf('"', pos);
+      if (quote >= 0 && quote < pos) quote = buf.indexOf('"', pos);
       if (quote < 0 || quote > nl) {
         // Fast path: no quote on this line.
         const end = nl > pos && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;

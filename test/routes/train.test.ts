@@ -89,7 +89,7 @@ describe('POST /train: training', () => {
     const first = train(big);
     await new Promise((r) => setTimeout(r, 150));
     const second = await train(REAL_CSV);
-    expect(second.statusCode).toBe(409);
+    expect(second.statusCode, second.body).toBe(409);
     expect(second.json().code).toBe('TRAINING_IN_PROGRESS');
     expect((await first).statusCode).toBe(200);
   });
