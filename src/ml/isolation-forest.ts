@@ -17,8 +17,8 @@
  * `feature` is -1 and `value` holds depth + c(size), its whole path length, so
  * E[h(x)] is a sum of leaf values (evaluated by flat-forest.ts).
  */
-import { checkName, decodeArray, encodeArray, numberField } from './codec.js';
-import { FlatForest } from './flat-forest.js';
+import { checkName, numberField } from './codec.js';
+import { decodeTrees, encodeTrees, featureCount, FlatForest } from './flat-forest.js';
 import { assertFinite, type Matrix } from './matrix.js';
 import { Random } from './random.js';
 import { quantile } from './stats.js';
@@ -85,10 +85,11 @@ export class IsolationForest {
     readonly seed: number,
     /** scores at or above this are anomalies */
     readonly threshold: number,
-    private readonly roots: Int32Array,
-    private readonly feature: Int32Array,
-    private readonly value: Float64Array,
-    private readonly right: Int32Array,
+    /** the trees, pre-order (see flat-forest.ts) */
+    readonly roots: Int32Array,
+    readonly feature: Int32Array,
+    readonly value: Float64Array,
+    readonly right: Int32Array,
   ) {
     this.flat = new FlatForest(roots, feature, value, right);
     this.cPsi = averagePathLength(psi);
@@ -151,24 +152,15 @@ export class IsolationForest {
       contamination: this.contamination,
       seed: this.seed,
       threshold: this.threshold,
-      roots: encodeArray(this.roots),
-      feature: encodeArray(this.feature),
-      value: encodeArray(this.value),
-      right: encodeArray(this.right),
+      ...encodeTrees(this),
     };
   }
 
   /** @param nFeatures when given, a different feature count is an error */
   static fromJSON(json: unknown, nFeatures?: number): IsolationForest {
     const obj = checkName(json, 'IsolationForest');
-    const n = numberField(obj, 'nFeatures', 'IsolationForest');
-    if (nFeatures !== undefined && n !== nFeatures) throw new RangeError(`IsolationForest: artifact has ${n} features, expected ${nFeatures}`);
-    const nTrees = numberField(obj, 'nTrees', 'IsolationForest');
-    const roots = decodeArray(Int32Array, obj.roots, 'IsolationForest.roots', nTrees);
-    const feature = decodeArray(Int32Array, obj.feature, 'IsolationForest.feature');
-    const value = decodeArray(Float64Array, obj.value, 'IsolationForest.value', feature.length);
-    const right = decodeArray(Int32Array, obj.right, 'IsolationForest.right', feature.length);
-    checkTreeArrays('IsolationForest', n, roots, feature, right);
+    const n = featureCount(obj, 'IsolationForest', nFeatures);
+    const { roots, feature, value, right } = decodeTrees(obj, 'IsolationForest', numberField(obj, 'nTrees', 'IsolationForest'), n);
     return new IsolationForest(
       n,
       numberField(obj, 'psi', 'IsolationForest'),
@@ -180,24 +172,6 @@ export class IsolationForest {
       value,
       right,
     );
-  }
-}
-
-/**
- * Structural check of flat pre-order trees, so that a corrupt artifact fails at
- * load time instead of looping or reading out of bounds while scoring.
- */
-export function checkTreeArrays(owner: string, nFeatures: number, roots: Int32Array, feature: Int32Array, right: Int32Array): void {
-  const size = feature.length;
-  for (let t = 0; t < roots.length; t++) {
-    const end = t + 1 < roots.length ? roots[t + 1] : size;
-    if (roots[t] < 0 || roots[t] >= end || end > size) throw new RangeError(`${owner}: tree ${t} has a bad root offset`);
-    for (let i = roots[t]; i < end; i++) {
-      const f = feature[i];
-      if (f >= nFeatures || f < -1) throw new RangeError(`${owner}: node ${i} splits on feature ${f}`);
-      // Children always come after their parent and inside the same tree: no cycles, no escapes.
-      if (f >= 0 && !(i + 1 < end && right[i] > i + 1 && right[i] < end)) throw new RangeError(`${owner}: node ${i} has a bad child`);
-    }
   }
 }
 

@@ -18,9 +18,8 @@
  * `value` holds the split threshold of an internal node or P(class 1) of a leaf,
  * and flat-forest.ts evaluates them.
  */
-import { checkName, decodeArray, encodeArray, numberField } from './codec.js';
-import { FlatForest } from './flat-forest.js';
-import { checkTreeArrays } from './isolation-forest.js';
+import { checkName, decodeArray, encodeArray } from './codec.js';
+import { decodeTrees, encodeTrees, featureCount, FlatForest } from './flat-forest.js';
 import { assertFinite, type Matrix } from './matrix.js';
 import { Random } from './random.js';
 
@@ -88,10 +87,11 @@ export class RandomForestClassifier {
     readonly options: Required<RandomForestOptions>,
     /** impurity-based importances, summing to 1 (all 0 when no tree ever split) */
     readonly importances: Float64Array,
-    private readonly roots: Int32Array,
-    private readonly feature: Int32Array,
-    private readonly value: Float64Array,
-    private readonly right: Int32Array,
+    /** the trees, pre-order (see flat-forest.ts) */
+    readonly roots: Int32Array,
+    readonly feature: Int32Array,
+    readonly value: Float64Array,
+    readonly right: Int32Array,
   ) {
     this.flat = new FlatForest(roots, feature, value, right);
   }
@@ -156,25 +156,17 @@ export class RandomForestClassifier {
       nFeatures: this.nFeatures,
       options: this.options,
       importances: encodeArray(this.importances),
-      roots: encodeArray(this.roots),
-      feature: encodeArray(this.feature),
-      value: encodeArray(this.value),
-      right: encodeArray(this.right),
+      ...encodeTrees(this),
     };
   }
 
   /** @param nFeatures when given, a different feature count is an error */
   static fromJSON(json: unknown, nFeatures?: number): RandomForestClassifier {
     const obj = checkName(json, 'RandomForestClassifier');
-    const n = numberField(obj, 'nFeatures', 'RandomForestClassifier');
-    if (nFeatures !== undefined && n !== nFeatures) throw new RangeError(`RandomForestClassifier: artifact has ${n} features, expected ${nFeatures}`);
+    const n = featureCount(obj, 'RandomForestClassifier', nFeatures);
     const options = checkForestOptions((obj.options ?? {}) as RandomForestOptions, n);
-    const roots = decodeArray(Int32Array, obj.roots, 'RandomForestClassifier.roots', options.nTrees);
-    const feature = decodeArray(Int32Array, obj.feature, 'RandomForestClassifier.feature');
-    const value = decodeArray(Float64Array, obj.value, 'RandomForestClassifier.value', feature.length);
-    const right = decodeArray(Int32Array, obj.right, 'RandomForestClassifier.right', feature.length);
+    const { roots, feature, value, right } = decodeTrees(obj, 'RandomForestClassifier', options.nTrees, n);
     const importances = decodeArray(Float64Array, obj.importances, 'RandomForestClassifier.importances', n);
-    checkTreeArrays('RandomForestClassifier', n, roots, feature, right);
     return new RandomForestClassifier(n, options, importances, roots, feature, value, right);
   }
 }
