@@ -71,7 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     ajv: {
       // Formats (date-time, ip) are documented in the schemas but checked once, by parseRecord, which every
-      // record goes through anyway: checking them twice cost ~2 us a record on the /batch hot path.
+      // record goes through anyway: checking them twice cost about 0.7 us a record on the /batch hot path.
       customOptions: { allErrors: false, validateFormats: false },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();

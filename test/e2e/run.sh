@@ -12,4 +12,4 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-exec npx vitest run --config vitest.e2e.config.ts
+exec npx vitest run --config vitest.e2e.config.ts "$@"
