@@ -3,33 +3,43 @@ import { Type } from 'typebox';
 import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
 import { loadVersion } from '../ml/store.js';
-import type { RecordsBody } from '../schemas/record.js';
 import type { TrainQuery } from '../schemas/train.js';
 import { TrainQuerySchema } from '../schemas/train.js';
 import { errorResponses } from '../schemas/common.js';
 import { Trainer } from '../training/trainer.js';
-import { checkRecordCount, parseMany } from './records.js';
 
+/**
+ * POST /train. Its body (up to TRAIN_BODY_LIMIT, 64 MiB by default) is kept as
+ * bytes and handed to the training thread, which parses and validates it with
+ * the same rules as the TrafficRecord schema (parseRecord): parsing 100,000
+ * records and validating them here would stall /score for a noticeable time.
+ * The documented body is RecordsBody or the dataset CSV (see plugins/docs.ts).
+ */
 export default async function trainRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
   const { modelDir, keepVersions, trainBodyLimit, trainRowLimit } = opts.config;
   const trainer = new Trainer();
+  app.addHook('onClose', () => trainer.close());
+
+  // This plugin's own parsers (encapsulated: /score and /batch keep theirs): raw bytes, size-limited by Fastify.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'text/csv', 'application/csv'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.post(
     '/train',
     {
       bodyLimit: trainBodyLimit,
-      config: { maxRows: trainRowLimit },
+      config: { maxRows: trainRowLimit, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['model'],
         summary: 'Train new models online and serve them',
         description:
           'Body: the dataset CSV (text/csv, optional label column) or {"records": [...]}. Every record labelled: the Random Forest learns the labels ' +
-          '(label_source "provided"); none labelled: labels are derived from the unsupervised detectors ("derived"). Training runs in a worker ' +
-          'thread; /score and /batch keep answering with the old models, and the new version is served from the next request on. ' +
-          'A second /train while one runs is a 409; data that cannot make a model is a 422; a failed run leaves the served models and MODEL_DIR as they were.',
+          '(label_source "provided"); none labelled: labels are derived from the unsupervised detectors ("derived"). Parsing, validation and ' +
+          'training run in a worker thread; /score and /batch keep answering with the old models, and the new version is served from the next ' +
+          'request on. A second /train while one runs is a 409; data that cannot make a model is a 422; a failed run leaves the served models ' +
+          'and MODEL_DIR as they were.',
         security: [{ adminToken: [] }],
         querystring: TrainQuerySchema,
-        body: Type.Ref('RecordsBody'),
         response: { 200: Type.Ref('TrainResponse'), ...errorResponses(400, 401, 403, 409, 413, 415, 422, 500, 503) },
       },
       // Auth and the busy check come before the body is read.
@@ -39,7 +49,6 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
           if (trainer.running) throw new ServiceError('TRAINING_IN_PROGRESS', 'a training run is already in progress; retry when it ends');
         },
       ],
-      preValidation: async (request) => checkRecordCount(request.body, trainRowLimit),
       onResponse: async (_request, reply) => {
         const outcome = reply.statusCode === 200 ? 'success' : reply.statusCode >= 500 ? 'failure' : 'rejected';
         app.metrics.trainingRuns.inc({ outcome });
@@ -48,11 +57,14 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
     async (request) => {
       const started = performance.now();
       const query = request.query as TrainQuery;
-      const records = parseMany(request, (request.body as RecordsBody).records);
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) throw new ServiceError('INVALID_REQUEST', 'body is required: the dataset CSV (text/csv) or {"records": [...]} (application/json)');
       const done = await trainer.run({
         modelDir,
         keep: keepVersions,
-        records,
+        body,
+        format: /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'json',
+        maxRows: trainRowLimit,
         options: { contamination: query.contamination, trees: query.trees, maxDepth: query.max_depth, seed: query.seed },
       });
       // Load what was written (checksums and all) and swap it in whole.
@@ -64,4 +76,11 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
       return { model_version: done.version, trained_rows: done.rows, label_source: bundle.manifest.label_source, metrics: bundle.manifest.metrics, duration_ms: durationMs };
     },
   );
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** shared schema id documented as this route's JSON body when it has no validated one */
+    documentedBody?: string;
+  }
 }

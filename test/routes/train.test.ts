@@ -136,6 +136,28 @@ describe('POST /train: data that cannot make a model leaves everything as it was
     expect(metrics).toContain('training_runs_total{outcome="rejected"} 1');
   });
 
+  it.each([
+    ['malformed JSON', '{"records": [', 'application/json', /^body is not valid JSON/],
+    ['no records key', '{"rows": []}', 'application/json', /^records is required$/],
+    ['records not an array', '{"records": {}}', 'application/json', /^records must be array$/],
+    ['an empty batch', '{"records": []}', 'application/json', /^records must NOT have fewer than 1 items$/],
+    ['a bad record', JSON.stringify({ records: [EXAMPLE_RECORD, { ...EXAMPLE_RECORD, src_ip: 'x' }] }), 'application/json', /^records\[1\]\.src_ip must be an IPv4 or IPv6 address$/],
+    ['a ragged CSV', 'bytes_in,bytes_out\n1,2,3\n', 'text/csv', /^CSV line 2: has 3 fields, the header has 2$/],
+  ])('a JSON or CSV body with %s is a 400 naming it, checked in the training thread', async (_what, text, type, message) => {
+    const before = snapshot(dir);
+    const res = await app.inject({ method: 'POST', url: '/train', headers: { ...AUTH, 'content-type': type }, payload: text });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(message);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a body of another content type is a 415, no body a 400', async () => {
+    expect((await app.inject({ method: 'POST', url: '/train', headers: { ...AUTH, 'content-type': 'text/plain' }, payload: 'x' })).statusCode).toBe(415);
+    const none = await app.inject({ method: 'POST', url: '/train', headers: AUTH });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().message).toMatch(/^body is required/);
+  });
+
   it('more rows than TRAIN_ROW_LIMIT is a 413', async () => {
     const small = await testApp({ MODEL_DIR: dir, ADMIN_TOKEN, TRAIN_ROW_LIMIT: '100' });
     const res = await small.inject({ method: 'POST', url: '/train', headers: { ...AUTH, 'content-type': 'text/csv' }, payload: REAL_CSV });
