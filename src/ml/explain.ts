@@ -43,6 +43,14 @@ export function verdict(isAnomaly: boolean, riskProbability: number): Verdict {
   return isAnomaly || riskProbability >= RISK_CUTOFF ? 'suspicious' : 'normal';
 }
 
+/** Categorical fields explained, with the key clients know them by (a constant: this runs per record). */
+const CATEGORIES = [
+  ['country', 'src_ip_country_code'],
+  ['protocol', 'protocol'],
+  ['dstPort', 'dst_port'],
+  ['responseCode', 'response.code'],
+] as const satisfies readonly (readonly [Parameters<FeatureEncoder['frequency']>[0], string])[];
+
 /** Share of training rows below which a categorical value is called rare. */
 const RARE_SHARE = 0.01;
 
@@ -90,13 +98,8 @@ export function explain(input: ExplainInput): string[] {
     const side = v > f.high ? `above the IQR fence ${format(f.measure, f.high)}` : `below the IQR fence ${format(f.measure, f.low)}`;
     out.push({ strength: 2.5, text: `${f.measure} ${format(f.measure, v)}, ${side}` });
   }
-  const categories: [Parameters<FeatureEncoder['frequency']>[0], string, unknown][] = [
-    ['country', 'src_ip_country_code', record.country],
-    ['protocol', 'protocol', record.protocol],
-    ['dstPort', 'dst_port', record.dstPort],
-    ['responseCode', 'response.code', record.responseCode],
-  ];
-  for (const [field, key, value] of categories) {
+  for (const [field, key] of CATEGORIES) {
+    const value = record[field];
     if (value === null) continue;
     const share = encoder.frequency(field, record);
     if (share === 0) out.push({ strength: 2, text: `${key} ${String(value)} never seen in training traffic` });

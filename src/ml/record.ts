@@ -46,6 +46,9 @@ export class RecordError extends Error {
 export const MAX_STRING_LENGTH = 256;
 
 // RFC 3339 date-time: a date, T (or space), a time, and a mandatory zone.
+/** Optional free-text fields: checked for type and length only. */
+const TEXT_FIELDS = ['rule_names', 'observation_name', 'source.meta', 'source.name', 'detection_types'] as const;
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const COUNTRY = /^[A-Za-z]{2}$/;
 
@@ -72,9 +75,7 @@ export function parseRecord(raw: unknown): TrafficRecord {
   if (countryRaw !== null && !COUNTRY.test(countryRaw)) {
     throw new RecordError('src_ip_country_code', 'must be a 2-letter country code');
   }
-  for (const key of ['rule_names', 'observation_name', 'source.meta', 'source.name', 'detection_types']) {
-    string(r, key, false);
-  }
+  for (const key of TEXT_FIELDS) string(r, key, false);
   return {
     bytesIn,
     bytesOut,

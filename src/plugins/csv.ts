@@ -20,6 +20,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** rows a CSV body may hold; more is a 413 */
     maxRows?: number;
+    /** the route accepts the dataset CSV as well as JSON (documented as both) */
+    takesCsv?: boolean;
   }
 }
 

@@ -41,12 +41,12 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
         securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, for /train and /model/rollback' } },
       },
     },
-    // Routes that take CSV (route config maxRows) document it as text/csv beside the JSON form; validation
+    // Routes that take CSV (route config takesCsv) document it as text/csv beside the JSON form; validation
     // still sees the {records} object the CSV parser makes, so only the document changes.
     // /train validates its body in the training thread, so its JSON form is named by route config instead.
     transform: ({ schema, url, route }) => {
       const json = schema?.body ?? (route.config?.documentedBody ? { $ref: route.config.documentedBody } : undefined);
-      if (route.config?.maxRows === undefined || !json) return { schema, url };
+      if (!route.config?.takesCsv || !json) return { schema, url };
       return {
         schema: { ...schema, body: { content: { 'application/json': { schema: json }, 'text/csv': { schema: CSV_BODY } } } },
         url,

@@ -41,7 +41,9 @@ export function describeValidation(errors: AjvError[], context: string, csvLines
     parts.push(String(e.params.additionalProperty));
     what = 'is not allowed';
   } else if (parts.at(-1) === 'label') {
-    what = 'must be 0/1 or a boolean'; // anyOf: Ajv reports the first branch ("must be boolean") first
+    // label is the record's one anyOf (boolean or 0/1), and Ajv reports its first branch's failure
+    // ("must be boolean") before the anyOf itself, which would tell a client sending 2 the wrong thing.
+    what = 'must be 0/1 or a boolean';
   } else if (e.keyword === 'format') {
     what = FORMATS[String(e.params.format)] ?? what;
   }

@@ -12,7 +12,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
     '/batch',
     {
       bodyLimit: batchBodyLimit,
-      config: { maxRows: batchLimit },
+      config: { maxRows: batchLimit, takesCsv: true },
       schema: {
         tags: ['scoring'],
         summary: 'Score many records (JSON or the dataset CSV)',

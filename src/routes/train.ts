@@ -28,7 +28,7 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
     '/train',
     {
       bodyLimit: trainBodyLimit,
-      config: { maxRows: trainRowLimit, documentedBody: 'RecordsBody' },
+      config: { takesCsv: true, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['model'],
         summary: 'Train new models online and serve them',
