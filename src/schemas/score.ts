@@ -19,15 +19,21 @@ export const ScoreResultSchema = Type.Object(
     $id: 'ScoreResult',
     title: 'ScoreResult',
     examples: [
+      // The committed models' answer for a 25.2 MB session of 155.91.45.242 (see the README).
       {
         verdict: 'suspicious',
-        anomaly_score: 0.637,
-        is_anomaly: true,
-        risk_probability: 0.98,
+        anomaly_score: 0.6067888839983584,
+        is_anomaly: false,
+        risk_probability: 1,
         baseline_outlier: true,
-        risk_level: 'critical',
-        reasons: ['bytes_in 25.2 MB, above 99.9% of training traffic', 'isolation score 0.637, at or above the anomaly threshold 0.609'],
-        model_version: '2026-11-22T02-06-55Z-b34cd4',
+        risk_level: 'high',
+        reasons: [
+          'bytes_in 25.2 MB, above 99.9% of training traffic',
+          'bytes_out 1.6 MB, above 99.9% of training traffic',
+          'avg_packet_size 44.6 KB/s, above 99.9% of training traffic',
+          'classifier risk 1.00 of the malicious class',
+        ],
+        model_version: '2026-11-22T02-23-10Z-b34cd4',
       },
     ],
   },
