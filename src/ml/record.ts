@@ -49,7 +49,31 @@ export const MAX_STRING_LENGTH = 256;
 /** Optional free-text fields: checked for type and length only. */
 const TEXT_FIELDS = ['rule_names', 'observation_name', 'source.meta', 'source.name', 'detection_types'] as const;
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Epoch ms of an RFC 3339 date-time, or NaN. Calendar fields are checked here:
+ * Date.parse would roll 2024-02-30 over to March 1st and read hour 24 as the
+ * next day, which the schema's date-time format refuses.
+ */
+function rfc3339(text: string): number {
+  const m = RFC3339.exec(text);
+  if (m === null) return NaN;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return NaN;
+  let offset = 0;
+  if (m[8] !== undefined) {
+    const oh = Number(m[9]);
+    const om = Number(m[10]);
+    if (oh > 23 || om > 59) return NaN;
+    offset = (m[8] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  const millis = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset;
+}
 const COUNTRY = /^[A-Za-z]{2}$/;
 
 /**
@@ -120,7 +144,7 @@ function string(r: Record<string, unknown>, key: string, required: boolean): str
 function dateTime(r: Record<string, unknown>, key: string, required: boolean): number | null {
   const v = string(r, key, required);
   if (v === null) return null;
-  const ms = RFC3339.test(v) ? Date.parse(v) : NaN;
+  const ms = rfc3339(v);
   if (!Number.isFinite(ms)) throw new RecordError(key, 'must be an RFC 3339 date-time');
   return ms;
 }

@@ -79,3 +79,21 @@ describe('parseRecord', () => {
     for (const v of [null, 3, 'x', [base]]) expect(fieldOf(() => parseRecord(v))).toBe('record');
   });
 });
+
+describe('parseRecord date-times', () => {
+  const at = (creation: string, end = '2099-01-01T00:00:00Z') => parseRecord({ bytes_in: 1, bytes_out: 1, creation_time: creation, end_time: end, src_ip: '1.1.1.1' });
+
+  it('reads zones, fractions and lower-case separators to the millisecond', () => {
+    expect(at('2024-04-25T23:00:00Z').creationMs).toBe(Date.UTC(2024, 3, 25, 23));
+    expect(at('2024-04-26T01:30:00+02:30').creationMs).toBe(Date.UTC(2024, 3, 25, 23));
+    expect(at('2024-04-25t18:00:00.250-05:00').creationMs).toBe(Date.UTC(2024, 3, 25, 23, 0, 0, 250));
+    expect(at('2024-02-29 12:00:00z').creationMs).toBe(Date.UTC(2024, 1, 29, 12));
+  });
+
+  it.each(['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-13-01T00:00:00Z', '2024-00-10T00:00:00Z', '2024-04-25T24:00:00Z', '2024-04-25T23:60:00Z', '2024-04-25T23:00:60Z', '2024-04-25T23:00:00+24:00', '2024-04-25T23:00:00'])(
+    'refuses %s, which Date.parse would roll over or guess',
+    (text) => {
+      expect(() => at(text)).toThrow('creation_time must be an RFC 3339 date-time');
+    },
+  );
+});
