@@ -43,10 +43,12 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
     },
     // Routes that take CSV (route config takesCsv) document it as text/csv beside the JSON form; validation
     // still sees the {records} object the CSV parser makes, so only the document changes.
-    // /train validates its body in the training thread, so its JSON form is named by route config instead.
+    // Record bodies are validated by parseRecord, not by a route schema, so the routes name the documented
+    // body schema in their config (documentedBody) and it is put back here.
     transform: ({ schema, url, route }) => {
       const json = schema?.body ?? (route.config?.documentedBody ? { $ref: route.config.documentedBody } : undefined);
-      if (!route.config?.takesCsv || !json) return { schema, url };
+      if (!json) return { schema, url };
+      if (!route.config?.takesCsv) return { schema: { ...schema, body: json }, url };
       return {
         schema: { ...schema, body: { content: { 'application/json': { schema: json }, 'text/csv': { schema: CSV_BODY } } } },
         url,

@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
 import { summarize } from '../ml/summary.js';
-import type { RecordsBody } from '../schemas/record.js';
 import { errorResponses } from '../schemas/common.js';
-import { checkRecordCount, parseMany } from './records.js';
+import { parseRecords } from './records.js';
 
 export default async function batchRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
   const { batchLimit, batchBodyLimit } = opts.config;
@@ -12,7 +11,9 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
     '/batch',
     {
       bodyLimit: batchBodyLimit,
-      config: { maxRows: batchLimit, takesCsv: true },
+      // Records are validated by parseRecord (the schema's rules, checked once: checking them twice was
+      // ~9% of /batch throughput); RecordsBody documents the body.
+      config: { maxRows: batchLimit, takesCsv: true, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['scoring'],
         summary: 'Score many records (JSON or the dataset CSV)',
@@ -20,14 +21,12 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
           `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv. ` +
           `results[i] answers records[i]. A bad record rejects the whole batch with a 400 naming its index (or CSV line) and field; ` +
           `more than BATCH_LIMIT (default 10000) records is a 413.`,
-        body: Type.Ref('RecordsBody'),
         response: { 200: Type.Ref('BatchResponse'), ...errorResponses(400, 413, 415, 500, 503) },
       },
-      preValidation: async (request) => checkRecordCount(request.body, batchLimit),
     },
     async (request) => {
       const bundle = app.models.current; // read once: the whole batch uses this version
-      const records = parseMany(request, (request.body as RecordsBody).records);
+      const records = parseRecords(request, batchLimit);
       const results = records.map((r) => bundle.score(r));
       app.metrics.recordsScored('batch', results);
       return { results, summary: summarize(records, results) };

@@ -7,11 +7,12 @@ export default async function scoreRoute(app: FastifyInstance): Promise<void> {
   app.post(
     '/score',
     {
+      // The body is validated by parseRecord (the schema's rules, checked once); TrafficRecord documents it.
+      config: { documentedBody: 'TrafficRecord' },
       schema: {
         tags: ['scoring'],
         summary: 'Score one traffic record',
         description: 'Returns the verdict of the three detectors (Isolation Forest, Random Forest, IQR baseline), a risk level and the reasons.',
-        body: Type.Ref('TrafficRecord'),
         response: { 200: Type.Ref('ScoreResult'), ...errorResponses(400, 413, 415, 500, 503) },
       },
     },

@@ -80,7 +80,7 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** shared schema id documented as this route's JSON body when it has no validated one */
+    /** shared schema id documented as this route's JSON body (validated by parseRecord, not by a route schema) */
     documentedBody?: string;
   }
 }

@@ -8,8 +8,9 @@
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
-import { CsvError, readCsvRows, recordsFromRows } from '../ml/dataset.js';
-import { parseRecord, RecordError, type TrafficRecord } from '../ml/record.js';
+import { CsvError, readCsvRows } from '../ml/dataset.js';
+import type { TrafficRecord } from '../ml/record.js';
+import { recordsFromBody, RecordsBodyError } from '../ml/records-body.js';
 import { saveVersion } from '../ml/store.js';
 import { TrainingError, trainModels, type TrainOptions } from '../ml/train.js';
 
@@ -38,39 +39,26 @@ class RequestError extends Error {
   }
 }
 
-/** Records of a {"records": [...]} body, with the messages /batch gives for the same mistakes. */
-function recordsFromJson(text: string, maxRows: number): TrafficRecord[] {
-  let doc: unknown;
-  try {
-    // JSON.parse makes "__proto__" an own property, never a prototype; parseRecord reads own properties only.
-    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (err) {
-    throw new RequestError('INVALID_JSON', `body is not valid JSON (${(err as Error).message})`);
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new RequestError('INVALID_RECORD', 'body must be object');
-  const records = Object.prototype.hasOwnProperty.call(doc, 'records') ? (doc as { records: unknown }).records : undefined;
-  if (records === undefined) throw new RequestError('INVALID_RECORD', 'records is required');
-  if (!Array.isArray(records)) throw new RequestError('INVALID_RECORD', 'records must be array');
-  if (records.length === 0) throw new RequestError('INVALID_RECORD', 'records must NOT have fewer than 1 items');
-  if (records.length > maxRows) throw new RequestError('TOO_MANY_RECORDS', `records has ${records.length} items, at most ${maxRows} are accepted`);
-  return records.map((raw, i) => {
-    try {
-      return parseRecord(raw);
-    } catch (err) {
-      if (err instanceof RecordError) throw new RequestError('INVALID_RECORD', `records[${i}].${err.field} ${err.detail}`);
-      throw err;
-    }
-  });
-}
-
+/** The records of the body: the same parsing and messages as /batch. */
 async function parseBody(job: TrainJob): Promise<TrafficRecord[]> {
   const bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-  if (job.format === 'json') return recordsFromJson(bytes.toString('utf8'), job.maxRows);
   try {
-    return recordsFromRows(await readCsvRows(bytes, { maxRows: job.maxRows }));
+    if (job.format === 'json') {
+      const text = bytes.toString('utf8');
+      let doc: unknown;
+      try {
+        // JSON.parse makes "__proto__" an own property, never a prototype; parseRecord reads own properties only.
+        doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      } catch (err) {
+        throw new RequestError('INVALID_JSON', `body is not valid JSON (${(err as Error).message})`);
+      }
+      return recordsFromBody(doc, job.maxRows);
+    }
+    const rows = await readCsvRows(bytes, { maxRows: job.maxRows });
+    return recordsFromBody({ records: rows.map((r) => r.raw) }, job.maxRows, Int32Array.from(rows, (r) => r.line));
   } catch (err) {
+    if (err instanceof RecordsBodyError) throw new RequestError(err.code, err.message);
     if (err instanceof CsvError) throw new RequestError(err.tooManyRows ? 'TOO_MANY_RECORDS' : 'INVALID_CSV', err.tooManyRows ? `CSV has more than ${job.maxRows} records` : err.message);
-    if (err instanceof RecordError) throw new RequestError('INVALID_RECORD', err.message);
     throw err;
   }
 }

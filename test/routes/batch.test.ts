@@ -54,7 +54,7 @@ describe('POST /batch', () => {
   it('rejects the whole batch on one bad record, naming its index and field', async () => {
     const res = await batchJson({ records: [EXAMPLE_RECORD, EXAMPLE_RECORD, { ...EXAMPLE_RECORD, dst_port: 'https' }] });
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toBe('records[2].dst_port must be integer');
+    expect(res.json().message).toBe('records[2].dst_port must be an integer');
     const order = await batchJson({ records: [EXAMPLE_RECORD, { ...EXAMPLE_RECORD, end_time: '2024-01-01T00:00:00Z' }] });
     expect(order.json().message).toBe('records[1].end_time is earlier than creation_time');
   });

@@ -40,14 +40,14 @@ describe('POST /score', () => {
 
   it.each([
     ['a missing field', { ...EXAMPLE_RECORD, bytes_in: undefined }, 'bytes_in is required'],
-    ['a wrong type', { ...EXAMPLE_RECORD, bytes_out: 'lots' }, 'bytes_out must be integer'],
-    ['a negative count', { ...EXAMPLE_RECORD, bytes_in: -1 }, 'bytes_in must be >= 0'],
+    ['a wrong type', { ...EXAMPLE_RECORD, bytes_out: 'lots' }, 'bytes_out must be an integer'],
+    ['a negative count', { ...EXAMPLE_RECORD, bytes_in: -1 }, 'bytes_in must be between 0 and'],
     ['end before start', { ...EXAMPLE_RECORD, end_time: '2024-04-25T22:59:00Z' }, 'end_time is earlier than creation_time'],
     ['a bad IP', { ...EXAMPLE_RECORD, src_ip: '300.1.1.1' }, 'src_ip must be an IPv4 or IPv6 address'],
     ['a bad date', { ...EXAMPLE_RECORD, creation_time: '25/04/2024' }, 'creation_time must be an RFC 3339 date-time'],
-    ['a bad country', { ...EXAMPLE_RECORD, src_ip_country_code: 'ARE' }, 'src_ip_country_code must match pattern'],
+    ['a bad country', { ...EXAMPLE_RECORD, src_ip_country_code: 'ARE' }, 'src_ip_country_code must be a 2-letter country code'],
     ['a bad label', { ...EXAMPLE_RECORD, label: 3 }, 'label must be 0/1 or a boolean'],
-    ['a non-object', [EXAMPLE_RECORD], 'body must be object'],
+    ['a non-object', [EXAMPLE_RECORD], 'body must be an object'],
   ])('refuses %s with a 400 naming the field', async (_what, payload, message) => {
     const res = await score(payload);
     expect(res.statusCode).toBe(400);

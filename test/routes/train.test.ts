@@ -139,7 +139,7 @@ describe('POST /train: data that cannot make a model leaves everything as it was
   it.each([
     ['malformed JSON', '{"records": [', 'application/json', /^body is not valid JSON/],
     ['no records key', '{"rows": []}', 'application/json', /^records is required$/],
-    ['records not an array', '{"records": {}}', 'application/json', /^records must be array$/],
+    ['records not an array', '{"records": {}}', 'application/json', /^records must be an array$/],
     ['an empty batch', '{"records": []}', 'application/json', /^records must NOT have fewer than 1 items$/],
     ['a bad record', JSON.stringify({ records: [EXAMPLE_RECORD, { ...EXAMPLE_RECORD, src_ip: 'x' }] }), 'application/json', /^records\[1\]\.src_ip must be an IPv4 or IPv6 address$/],
     ['a ragged CSV', 'bytes_in,bytes_out\n1,2,3\n', 'text/csv', /^CSV line 2: has 3 fields, the header has 2$/],
