@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CsvError, readCsvRows, readDataset, recordsFromRows } from '../../src/ml/dataset.js';
 import { REAL_DATASET } from '../fixtures/synthetic.js';
+import { caught } from '../helpers/errors.js';
 
 const HEADER = 'bytes_in,bytes_out,creation_time,end_time,src_ip';
 const ROW = '10,20,2024-01-01T00:00:00Z,2024-01-01T00:10:00Z,1.2.3.4';
 
-async function csvError(text: string): Promise<CsvError> {
-  try {
-    await readCsvRows(text);
-  } catch (err) {
-    if (err instanceof CsvError) return err;
-    throw err;
-  }
-  throw new Error('expected a CsvError');
-}
+const csvError = (text: string): Promise<CsvError> => caught(CsvError, () => readCsvRows(text));
 
 describe('CSV datasets', () => {
   it('reads the real dataset: 282 records', async () => {

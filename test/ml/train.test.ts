@@ -3,16 +3,9 @@ import { readDataset } from '../../src/ml/dataset.js';
 import { parseRecord, type TrafficRecord } from '../../src/ml/record.js';
 import { TrainingError, trainModels } from '../../src/ml/train.js';
 import { REAL_DATASET, syntheticRecords } from '../fixtures/synthetic.js';
+import { caught } from '../helpers/errors.js';
 
-function trainingError(fn: () => unknown): TrainingError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof TrainingError) return err;
-    throw err;
-  }
-  throw new Error('expected a TrainingError');
-}
+const trainingError = (fn: () => unknown): Promise<TrainingError> => caught(TrainingError, fn);
 
 describe('trainModels', () => {
   it('on the real dataset: 155.91.45.242 among the most anomalous sources, anomaly rate within 1 point of contamination', async () => {
@@ -46,18 +39,18 @@ describe('trainModels', () => {
     expect(Object.values(metrics.feature_importances).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   });
 
-  it('refuses too few rows, partial labels, one class and bad parameters with a named field', () => {
+  it('refuses too few rows, partial labels, one class and bad parameters with a named field', async () => {
     const records = syntheticRecords(100, 3).map(parseRecord);
-    expect(trainingError(() => trainModels(records.slice(0, 9))).message).toMatch(/at least 10 rows, got 9/);
-    expect(trainingError(() => trainModels([])).field).toBe('records');
+    expect((await trainingError(() => trainModels(records.slice(0, 9)))).message).toMatch(/at least 10 rows, got 9/);
+    expect((await trainingError(() => trainModels([]))).field).toBe('records');
     const partial: TrafficRecord[] = records.map((r, i) => (i === 7 ? { ...r, label: null } : r));
-    expect(trainingError(() => trainModels(partial)).message).toMatch(/missing on row 7/);
+    expect((await trainingError(() => trainModels(partial))).message).toMatch(/missing on row 7/);
     const oneClass = records.map((r) => ({ ...r, label: 0 as const }));
-    expect(trainingError(() => trainModels(oneClass))).toMatchObject({ field: 'label', message: expect.stringMatching(/one class only/) });
-    expect(trainingError(() => trainModels(records, { contamination: 0.9 })).field).toBe('contamination');
-    expect(trainingError(() => trainModels(records, { trees: 0 })).field).toBe('trees');
-    expect(trainingError(() => trainModels(records, { maxDepth: 100 })).field).toBe('max_depth');
-    expect(trainingError(() => trainModels(records, { seed: 0.5 })).field).toBe('seed');
+    expect(await trainingError(() => trainModels(oneClass))).toMatchObject({ field: 'label', message: expect.stringMatching(/one class only/) });
+    expect((await trainingError(() => trainModels(records, { contamination: 0.9 }))).field).toBe('contamination');
+    expect((await trainingError(() => trainModels(records, { trees: 0 }))).field).toBe('trees');
+    expect((await trainingError(() => trainModels(records, { maxDepth: 100 }))).field).toBe('max_depth');
+    expect((await trainingError(() => trainModels(records, { seed: 0.5 }))).field).toBe('seed');
   });
 
   it('trains on data whose every numeric column is constant, with finite metrics', () => {
