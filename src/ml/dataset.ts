@@ -8,7 +8,8 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader, CsvSyntaxError, type CsvRecord } from './csv.js';
-import { parseRecord, RecordError, type TrafficRecord } from './record.js';
+import type { TrafficRecord } from './record.js';
+import { recordsFromBody } from './records-body.js';
 
 export interface CsvRow {
   line: number;
@@ -109,19 +110,16 @@ export async function readCsvRows(input: Readable | string | Buffer, limits: Csv
   return builder.rows;
 }
 
-/** Parses raw rows into records; a bad row is a RecordError whose message starts with its CSV line. */
-export function recordsFromRows(rows: CsvRow[]): TrafficRecord[] {
-  return rows.map(({ line, raw }) => {
-    try {
-      return parseRecord(raw);
-    } catch (err) {
-      if (err instanceof RecordError) throw err.at(`CSV line ${line}`);
-      throw err;
-    }
-  });
+/**
+ * Parses raw rows into records through the one records path (records-body.ts); a bad row is a
+ * RecordsBodyError whose message starts with its CSV line.
+ * @param maxRows more rows is a TOO_MANY_RECORDS error; default unlimited
+ */
+export function recordsFromCsvRows(rows: CsvRow[], maxRows = Infinity): TrafficRecord[] {
+  return recordsFromBody({ records: rows.map((r) => r.raw) }, maxRows, Int32Array.from(rows, (r) => r.line));
 }
 
 /** Reads and parses a dataset file. */
 export async function readDataset(path: string): Promise<TrafficRecord[]> {
-  return recordsFromRows(await readCsvRows(createReadStream(path)));
+  return recordsFromCsvRows(await readCsvRows(createReadStream(path)));
 }

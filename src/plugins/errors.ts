@@ -24,13 +24,11 @@ function joinPath(parts: string[]): string {
   return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-const FORMATS: Record<string, string> = {
-  ip: 'must be an IPv4 or IPv6 address',
-  'date-time': 'must be an RFC 3339 date-time',
-};
-
-/** A client-facing sentence for the first schema error. */
-export function describeValidation(errors: AjvError[], context: string, csvLines?: Int32Array): string {
+/**
+ * A client-facing sentence for the first schema error. Records are validated by parseRecord, not by
+ * route schemas (see records-body.ts), so what reaches this is query parameters and other bodies.
+ */
+export function describeValidation(errors: AjvError[], context: string): string {
   const e = errors[0];
   const parts = pointer(e.instancePath);
   let what = e.message ?? 'is invalid';
@@ -40,18 +38,8 @@ export function describeValidation(errors: AjvError[], context: string, csvLines
   } else if (e.keyword === 'additionalProperties') {
     parts.push(String(e.params.additionalProperty));
     what = 'is not allowed';
-  } else if (parts.at(-1) === 'label') {
-    // label is the record's one anyOf (boolean or 0/1), and Ajv reports its first branch's failure
-    // ("must be boolean") before the anyOf itself, which would tell a client sending 2 the wrong thing.
-    what = 'must be 0/1 or a boolean';
-  } else if (e.keyword === 'format') {
-    what = FORMATS[String(e.params.format)] ?? what;
   }
   const where = context === 'body' ? '' : `${context} parameter `;
-  if (csvLines && parts[0] === 'records' && /^\d+$/.test(parts[1] ?? '')) {
-    const line = csvLines[Number(parts[1])];
-    return `CSV line ${line}: ${joinPath(parts.slice(2)) || 'row'} ${what}`;
-  }
   return `${where}${joinPath(parts) || context} ${what}`;
 }
 
@@ -69,7 +57,7 @@ function classify(error: FastifyError, request: FastifyRequest): { code: ErrorCo
     const context = error.validationContext ?? 'body';
     return {
       code: context === 'body' ? 'INVALID_RECORD' : 'INVALID_REQUEST',
-      message: describeValidation(error.validation as AjvError[], context, request.csvLines),
+      message: describeValidation(error.validation as AjvError[], context),
     };
   }
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;

@@ -1,10 +1,11 @@
 /**
- * The traffic record: keys are exactly the CloudWatch CSV header names. Numbers
- * may come as numeric strings (Fastify's Ajv coerces them), unknown keys are
- * ignored. parseRecord (src/ml/record.ts) applies the same rules to CSV rows and
- * adds the checks a schema cannot express (end_time not before creation_time).
+ * The traffic record: keys are exactly the CloudWatch CSV header names. These
+ * schemas document the record bodies (openapi.yaml); parseRecord
+ * (src/ml/record.ts) enforces them, with the documented leniencies (numeric
+ * strings, empty as absent) and the check a schema cannot express (end_time not
+ * before creation_time). test/schemas/record-agreement.test.ts keeps the two equal.
  */
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { MAX_STRING_LENGTH } from '../ml/record.js';
 
 const text = (description: string) => Type.String({ maxLength: MAX_STRING_LENGTH, description });
@@ -60,12 +61,8 @@ export const TrafficRecordSchema = Type.Object(
     examples: [EXAMPLE_RECORD],
   },
 );
-export type TrafficRecordBody = Static<typeof TrafficRecordSchema>;
 
 export const RecordsBodySchema = Type.Object(
   { records: Type.Array(Type.Ref('TrafficRecord'), { minItems: 1, description: 'at least one record' }) },
   { $id: 'RecordsBody', title: 'RecordsBody', examples: [{ records: [EXAMPLE_RECORD] }] },
 );
-export interface RecordsBody {
-  records: Record<string, unknown>[];
-}

@@ -8,7 +8,7 @@
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
-import { CsvError, readCsvRows } from '../ml/dataset.js';
+import { CsvError, readCsvRows, recordsFromCsvRows } from '../ml/dataset.js';
 import type { TrafficRecord } from '../ml/record.js';
 import { recordsFromBody, RecordsBodyError } from '../ml/records-body.js';
 import { saveVersion } from '../ml/store.js';
@@ -54,8 +54,7 @@ async function parseBody(job: TrainJob): Promise<TrafficRecord[]> {
       }
       return recordsFromBody(doc, job.maxRows);
     }
-    const rows = await readCsvRows(bytes, { maxRows: job.maxRows });
-    return recordsFromBody({ records: rows.map((r) => r.raw) }, job.maxRows, Int32Array.from(rows, (r) => r.line));
+    return recordsFromCsvRows(await readCsvRows(bytes, { maxRows: job.maxRows }), job.maxRows);
   } catch (err) {
     if (err instanceof RecordsBodyError) throw new RequestError(err.code, err.message);
     if (err instanceof CsvError) throw new RequestError(err.tooManyRows ? 'TOO_MANY_RECORDS' : 'INVALID_CSV', err.tooManyRows ? `CSV has more than ${job.maxRows} records` : err.message);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvError, readCsvRows, readDataset, recordsFromRows } from '../../src/ml/dataset.js';
+import { CsvError, readCsvRows, readDataset, recordsFromCsvRows } from '../../src/ml/dataset.js';
 import { REAL_DATASET } from '../fixtures/synthetic.js';
 import { caught } from '../helpers/errors.js';
 
@@ -26,7 +26,7 @@ describe('CSV datasets', () => {
     expect((await csvError(`${HEADER}\n${ROW}\n1,2,3\n`)).message).toMatch(/line 3/);
     expect((await csvError(`${HEADER}\n${ROW}\n"1,2\n`)).message).toMatch(/unterminated quote/);
     const rows = await readCsvRows(`${HEADER}\n${ROW}\n${ROW.replace('1.2.3.4', 'nope')}\n`);
-    expect(() => recordsFromRows(rows)).toThrow('CSV line 3: src_ip must be an IPv4 or IPv6 address');
+    expect(() => recordsFromCsvRows(rows)).toThrow('CSV line 3: src_ip must be an IPv4 or IPv6 address');
   });
 
   it('refuses empty, header-only, duplicate-header and oversized input', async () => {
@@ -45,7 +45,7 @@ describe('CSV datasets', () => {
 
   it('reads a __proto__ or constructor header without polluting prototypes', async () => {
     const rows = await readCsvRows(`${HEADER},__proto__,constructor\n${ROW},{"polluted":1},x\n`.replace('{"polluted":1}', '"{""polluted"":1}"'));
-    expect(recordsFromRows(rows)[0].bytesIn).toBe(10);
+    expect(recordsFromCsvRows(rows)[0].bytesIn).toBe(10);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(rows[0].raw)).toBeNull();
   });
