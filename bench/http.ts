@@ -14,13 +14,14 @@ import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { DATASET_PATH } from '../src/paths.js';
 import { EXAMPLE_RECORD } from '../src/schemas/record.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DATASET = `${ROOT}../shared/data/CloudWatch_Traffic_Web_Attack.csv`;
+const DATASET = DATASET_PATH;
 
 export interface Load {
   /** server CPU (user + system) per request, microseconds; NaN when not measured */

@@ -15,6 +15,7 @@
  */
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import { DATASET_PATH } from '../src/paths.js';
 import { EXAMPLE_RECORD } from '../src/schemas/record.js';
 import { startChild, stopChild } from './http.js';
 
@@ -29,7 +30,7 @@ function rssMb(pid: number | undefined): number {
 }
 
 const json = { 'content-type': 'application/json' };
-const csv = readFileSync(`${ROOT}../shared/data/CloudWatch_Traffic_Web_Attack.csv`, 'utf8');
+const csv = readFileSync(DATASET_PATH, 'utf8');
 const smallCsv = csv.trim().split('\n').slice(0, 41).join('\n'); // header + 40 records
 const GOOD: autocannon.Request[] = [
   { method: 'POST', path: '/score', headers: json, body: JSON.stringify(EXAMPLE_RECORD) },

@@ -1,16 +1,19 @@
 /**
- * npm run train -- --data FILE [--out DIR] [--contamination 0.05] [--trees 100]
+ * npm run train -- [--data FILE] [--out DIR] [--contamination 0.05] [--trees 100]
  *                  [--max-depth 10] [--seed 42] [--keep 5]
  *
- * Trains a model bundle from a CloudWatch CSV, writes it as a new version under
+ * Trains a model bundle from a CloudWatch CSV (default: the dataset shipped in
+ * data/), writes it as a new version under
  * --out (default ./models) and makes it current, then prints the report.
  */
 import { parseArgs } from 'node:util';
-import { readDataset } from '../src/ml/dataset.js';
-import { saveVersion } from '../src/ml/store.js';
-import { trainModels, type TrainingMetrics } from '../src/ml/train.js';
+import { readDataset } from '../src/ml/data/dataset.js';
+import { DATASET_PATH } from '../src/paths.js';
+import { saveVersion } from '../src/ml/bundle/store.js';
+import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
+import { trainModels } from '../src/ml/bundle/train.js';
 
-const USAGE = 'usage: npm run train -- --data FILE [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5]';
+const USAGE = 'usage: npm run train -- [--data FILE (default data/CloudWatch_Traffic_Web_Attack.csv)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5]';
 
 function numberArg(values: Record<string, string | boolean | undefined>, key: string): number | undefined {
   const v = values[key];
@@ -23,7 +26,7 @@ function numberArg(values: Record<string, string | boolean | undefined>, key: st
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string' },
+      data: { type: 'string', default: DATASET_PATH },
       out: { type: 'string', default: 'models' },
       contamination: { type: 'string' },
       trees: { type: 'string' },
@@ -34,10 +37,9 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
-  if (!values.data) throw new Error(`--data is required\n${USAGE}`);
 
   const started = performance.now();
-  const records = await readDataset(values.data);
+  const records = await readDataset(values.data!);
   let lastLine = 0;
   const output = trainModels(records, {
     contamination: numberArg(values, 'contamination'),
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     },
   });
   const version = await saveVersion(values.out!, output.draft, output.artifacts, numberArg(values, 'keep'));
-  process.stdout.write(report(values.data, values.out!, version, output.draft.label_source, output.metrics, performance.now() - started));
+  process.stdout.write(report(values.data!, values.out!, version, output.draft.label_source, output.metrics, performance.now() - started));
 }
 
 function report(data: string, out: string, version: string, labelSource: string, m: TrainingMetrics, ms: number): string {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
 import { summarize } from '../ml/summary.js';
-import { errorResponses } from '../schemas/common.js';
+import { PUBLIC, responses } from '../schemas/common.js';
 import { parseRecords } from './records.js';
 
 export default async function batchRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
@@ -16,12 +16,14 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       config: { maxRows: batchLimit, takesCsv: true, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['scoring'],
+        operationId: 'scoreBatch',
         summary: 'Score many records (JSON or the dataset CSV)',
         description:
           `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv. ` +
           `results[i] answers records[i]. A bad record rejects the whole batch with a 400 naming its index (or CSV line) and field; ` +
           `more than BATCH_LIMIT (default 10000) records is a 413.`,
-        response: { 200: Type.Ref('BatchResponse'), ...errorResponses(400, 413, 415, 500, 503) },
+        security: PUBLIC,
+        response: responses(Type.Ref('BatchResponse'), 'One result per record, in input order, and the batch summary', 400, 413, 415, 500, 503),
       },
     },
     async (request) => {

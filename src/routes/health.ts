@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ServiceError } from '../errors.js';
 import { EXEMPT_FROM_PRESSURE } from '../plugins/pressure.js';
+import { PUBLIC, responses } from '../schemas/common.js';
 
 const Status = Type.Object({ status: Type.String(), model_version: Type.Optional(Type.String()) });
 
@@ -14,7 +15,16 @@ const Status = Type.Object({ status: Type.String(), model_version: Type.Optional
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/healthz',
-    { config: EXEMPT_FROM_PRESSURE, schema: { tags: ['operations'], summary: 'Liveness: 200 while the process lives, overloaded or not', response: { 200: Status } } },
+    {
+      config: EXEMPT_FROM_PRESSURE,
+      schema: {
+        tags: ['operations'],
+        operationId: 'liveness',
+        summary: 'Liveness: 200 while the process lives, overloaded or not',
+        security: PUBLIC,
+        response: responses(Status, 'The process is alive'),
+      },
+    },
     async () => ({ status: 'ok' }),
   );
 
@@ -23,8 +33,10 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     {
       schema: {
         tags: ['operations'],
+        operationId: 'readiness',
         summary: 'Readiness: 200 once models are loaded; 503 before, and while overloaded',
-        response: { 200: Status, 503: Type.Ref('Error') },
+        security: PUBLIC,
+        response: responses(Status, 'Models are loaded and the service takes traffic', 503),
       },
     },
     async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { EXEMPT_FROM_PRESSURE } from '../plugins/pressure.js';
+import { PUBLIC, responses } from '../schemas/common.js';
 
 export default async function metricsRoute(app: FastifyInstance): Promise<void> {
   app.get(
@@ -9,9 +10,11 @@ export default async function metricsRoute(app: FastifyInstance): Promise<void> 
       config: EXEMPT_FROM_PRESSURE,
       schema: {
         tags: ['operations'],
+        operationId: 'getMetrics',
+        security: PUBLIC,
         summary: 'Prometheus metrics (text exposition format)',
         produces: ['text/plain'],
-        response: { 200: Type.String({ description: 'Prometheus text exposition format 0.0.4' }) },
+        response: responses(Type.String(), 'Prometheus text exposition format 0.0.4'),
       },
     },
     async (_request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { listVersions } from '../ml/store.js';
-import { errorResponses } from '../schemas/common.js';
+import { PUBLIC, responses } from '../schemas/common.js';
 
 export default async function modelRoute(app: FastifyInstance): Promise<void> {
   app.get(
@@ -9,9 +9,11 @@ export default async function modelRoute(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['model'],
+        operationId: 'getModel',
         summary: 'The loaded model manifest',
         description: 'Version, training time, data digest and rows, feature names, parameters, evaluation metrics, label source, and the versions kept in MODEL_DIR.',
-        response: { 200: Type.Ref('ModelInfo'), ...errorResponses(500, 503) },
+        security: PUBLIC,
+        response: responses(Type.Ref('ModelInfo'), 'The manifest of the served models and the versions kept', 500, 503),
       },
     },
     async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../schemas/common.js';
+import { PUBLIC, responses } from '../schemas/common.js';
 import { parseOne } from './records.js';
 
 export default async function scoreRoute(app: FastifyInstance): Promise<void> {
@@ -11,9 +11,11 @@ export default async function scoreRoute(app: FastifyInstance): Promise<void> {
       config: { documentedBody: 'TrafficRecord' },
       schema: {
         tags: ['scoring'],
+        operationId: 'scoreRecord',
         summary: 'Score one traffic record',
         description: 'Returns the verdict of the three detectors (Isolation Forest, Random Forest, IQR baseline), a risk level and the reasons.',
-        response: { 200: Type.Ref('ScoreResult'), ...errorResponses(400, 413, 415, 500, 503) },
+        security: PUBLIC,
+        response: responses(Type.Ref('ScoreResult'), 'The verdict, scores, risk level and reasons', 400, 413, 415, 500, 503),
       },
     },
     async (request) => {

@@ -5,7 +5,7 @@ import { ServiceError } from '../errors.js';
 import { loadVersion } from '../ml/store.js';
 import type { TrainQuery } from '../schemas/train.js';
 import { TrainQuerySchema } from '../schemas/train.js';
-import { errorResponses } from '../schemas/common.js';
+import { ADMIN, responses } from '../schemas/common.js';
 import { Trainer } from '../training/trainer.js';
 
 /**
@@ -31,6 +31,7 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
       config: { takesCsv: true, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['model'],
+        operationId: 'trainModels',
         summary: 'Train new models online and serve them',
         description:
           'Body: the dataset CSV (text/csv, optional label column) or {"records": [...]}. Every record labelled: the Random Forest learns the labels ' +
@@ -38,9 +39,9 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
           'training run in a worker thread; /score and /batch keep answering with the old models, and the new version is served from the next ' +
           'request on. A second /train while one runs is a 409; data that cannot make a model is a 422; a failed run leaves the served models ' +
           'and MODEL_DIR as they were.',
-        security: [{ adminToken: [] }],
+        security: ADMIN,
         querystring: TrainQuerySchema,
-        response: { 200: Type.Ref('TrainResponse'), ...errorResponses(400, 401, 403, 409, 413, 415, 422, 500, 503) },
+        response: responses(Type.Ref('TrainResponse'), 'The new version, persisted and served from the next request on', 400, 401, 403, 409, 413, 415, 422, 500, 503),
       },
       // Auth and the busy check come before the body is read.
       onRequest: [

@@ -45,6 +45,13 @@ export class RecordError extends Error {
 /** Longest accepted string field; longer values are refused, not truncated. */
 export const MAX_STRING_LENGTH = 256;
 
+/**
+ * Largest byte count accepted: 10^15 - 1 (a petabyte in one session). As a numeric string it is at most
+ * 15 digits, which a schema pattern can state exactly (MAX_SAFE_INTEGER has 16 digits, and a pattern
+ * cannot bound those).
+ */
+export const MAX_BYTES = 999_999_999_999_999;
+
 /** Optional free-text fields: checked for type and length only. */
 const TEXT_FIELDS = ['rule_names', 'observation_name', 'source.meta', 'source.name', 'detection_types'] as const;
 
@@ -113,6 +120,9 @@ function rfc3339(s: string): number {
 }
 
 const COUNTRY = /^[A-Za-z]{2}$/;
+/** label values accepted as strings (CSV cells, CSV-to-JSON tools); the schema lists the same. */
+export const TRUE_LABELS = ['1', 'true', 'TRUE', 'True'];
+export const FALSE_LABELS = ['0', 'false', 'FALSE', 'False'];
 
 /**
  * Validates and normalises one record. Numbers may arrive as numeric strings
@@ -125,8 +135,8 @@ export function parseRecord(raw: unknown): TrafficRecord {
     throw new RecordError('record', 'must be an object');
   }
   const r = raw as Record<string, unknown>;
-  const bytesIn = integer(r, 'bytes_in', 0, Number.MAX_SAFE_INTEGER, true)!;
-  const bytesOut = integer(r, 'bytes_out', 0, Number.MAX_SAFE_INTEGER, true)!;
+  const bytesIn = integer(r, 'bytes_in', 0, MAX_BYTES, true)!;
+  const bytesOut = integer(r, 'bytes_out', 0, MAX_BYTES, true)!;
   const creationMs = dateTime(r, 'creation_time', true)!;
   const endMs = dateTime(r, 'end_time', true)!;
   if (endMs < creationMs) throw new RecordError('end_time', 'is earlier than creation_time');
@@ -162,13 +172,27 @@ function missing(key: string, required: boolean): null {
   return null;
 }
 
+/**
+ * An integer, or a numeric string of decimal digits only (no sign, space, exponent or fraction: what
+ * CSV-to-JSON tools send), at most as many digits as `max` has: exactly what the documented schema's
+ * patterns admit.
+ */
 function integer(r: Record<string, unknown>, key: string, min: number, max: number, required: boolean): number | null {
   const v = present(r, key);
   if (v === undefined) return missing(key, required);
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && isDigits(v, String(max).length) ? Number(v) : NaN;
   if (!Number.isInteger(n)) throw new RecordError(key, 'must be an integer');
   if (n < min || n > max) throw new RecordError(key, `must be between ${min} and ${max}`);
   return n;
+}
+
+function isDigits(s: string, maxLength: number): boolean {
+  if (s.length === 0 || s.length > maxLength) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function string(r: Record<string, unknown>, key: string, required: boolean): string | null {
@@ -190,14 +214,16 @@ function dateTime(r: Record<string, unknown>, key: string, required: boolean): n
 function ip(r: Record<string, unknown>, key: string, required: boolean): string | null {
   const v = string(r, key, required);
   if (v === null) return null;
-  if (isIP(v) === 0) throw new RecordError(key, 'must be an IPv4 or IPv6 address');
+  // A zone index (fe80::1%eth0) is not part of the ipv6 format the schema documents, and means nothing
+  // off the host that saw it.
+  if (isIP(v) === 0 || v.includes('%')) throw new RecordError(key, 'must be an IPv4 or IPv6 address');
   return v;
 }
 
 function label(r: Record<string, unknown>): 0 | 1 | null {
   const v = present(r, 'label');
   if (v === undefined) return null;
-  if (v === true || v === 1 || v === '1' || v === 'true' || v === 'TRUE' || v === 'True') return 1;
-  if (v === false || v === 0 || v === '0' || v === 'false' || v === 'FALSE' || v === 'False') return 0;
+  if (v === true || v === 1 || (typeof v === 'string' && TRUE_LABELS.includes(v))) return 1;
+  if (v === false || v === 0 || (typeof v === 'string' && FALSE_LABELS.includes(v))) return 0;
   throw new RecordError('label', 'must be 0/1 or a boolean');
 }
