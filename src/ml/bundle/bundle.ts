@@ -4,14 +4,14 @@
  * holds exactly one behind one reference and replaces it whole, so a request
  * never mixes parts of two versions.
  */
-import { IqrBaseline } from './baseline.js';
-import { explain, riskLevel, verdict, type RiskLevel, type Verdict } from './explain.js';
-import { FeatureEncoder, N_FEATURES } from './features.js';
-import { IsolationForest } from './isolation-forest.js';
-import { RandomForestClassifier } from './random-forest.js';
-import type { TrafficRecord } from './record.js';
-import { StandardScaler } from './scaler.js';
-import type { TrainingMetrics } from './train.js';
+import { IqrBaseline } from '../detectors/baseline.js';
+import { explain, riskLevel, verdict, type RiskLevel, type Verdict } from '../insight/explain.js';
+import { FeatureEncoder, N_FEATURES } from '../detectors/features.js';
+import { IsolationForest } from '../detectors/isolation-forest.js';
+import { RandomForestClassifier } from '../detectors/random-forest.js';
+import type { TrafficRecord } from '../data/record.js';
+import { StandardScaler } from '../detectors/scaler.js';
+import type { Manifest } from './manifest.js';
 
 export const BUNDLE_FORMAT = 1;
 
@@ -24,28 +24,6 @@ export const MODEL_FILES = {
   baseline: 'baseline.json',
 } as const;
 export type ModelPart = keyof typeof MODEL_FILES;
-
-export interface TrainingParameters {
-  contamination: number;
-  trees: number;
-  max_depth: number;
-  seed: number;
-  max_samples: number;
-}
-
-export interface Manifest {
-  format: number;
-  version: string;
-  trained_at: string;
-  data: { sha256: string; rows: number };
-  feature_names: string[];
-  parameters: TrainingParameters;
-  label_source: 'provided' | 'derived';
-  anomaly_threshold: number;
-  metrics: TrainingMetrics;
-  /** sha256 and size of each artifact file, checked at load time */
-  files: Record<string, { sha256: string; bytes: number }>;
-}
 
 export interface ScoreResult {
   verdict: Verdict;

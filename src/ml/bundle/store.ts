@@ -2,7 +2,8 @@
  * Model bundles on disk.
  *
  *   MODEL_DIR/
- *     CURRENT                      the served version id, one line
+ *     CURRENT                      the served version id, one line (current.ts)
+ *     HISTORY                      the versions served, for rollback (current.ts)
  *     versions/<version>/          manifest.json + one file per model
  *
  * Nothing is ever half-written: a version is written into a temporary directory,
@@ -13,54 +14,19 @@
  * builds the bundle only when all of it is sound.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUNDLE_FORMAT, MODEL_FILES, ModelBundle, type Manifest, type ModelPart } from './bundle.js';
+import { sha256 } from '../core/codec.js';
+import { BUNDLE_FORMAT, MODEL_FILES, ModelBundle, type ModelPart } from './bundle.js';
+import type { Manifest, ManifestDraft } from './manifest.js';
 
-export const CURRENT_FILE = 'CURRENT';
-export const VERSIONS_DIR = 'versions';
-export const MANIFEST_FILE = 'manifest.json';
+import { MANIFEST_FILE, readCurrent, setCurrent, VERSION_PATTERN, VERSIONS_DIR } from './current.js';
+import { BundleLoadError, exists, syncDir, writeDurable } from './files.js';
+
+export { BundleLoadError } from './files.js';
+export { readCurrent, setCurrent } from './current.js';
 /** Versions kept on disk by default, the current one always among them. */
 export const DEFAULT_KEEP = 5;
-
-/** A bundle that cannot be loaded; `file` says which file, the message why. */
-export class BundleLoadError extends Error {
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`cannot load model bundle: ${file}: ${reason}`);
-    this.name = 'BundleLoadError';
-  }
-}
-
-const VERSION_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}(?:-[0-9]{3})?Z-[0-9a-f]{6}(?:-[0-9]+)?$/;
-
-export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-async function writeDurable(path: string, data: string): Promise<void> {
-  const fh = await open(path, 'wx');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Manifest fields decided by the trainer; the store adds version and files. */
-export type ManifestDraft = Omit<Manifest, 'version' | 'files' | 'format'>;
 
 /**
  * Writes a new version directory and makes it current.
@@ -105,38 +71,6 @@ export async function saveVersion(
   }
   // The new version is served from here on; failing to tidy old ones must not undo that.
   await prune(modelDir, keep).catch(() => {});
-  return version;
-}
-
-/** Atomically points CURRENT at an existing version. */
-export async function setCurrent(modelDir: string, version: string): Promise<void> {
-  if (!VERSION_PATTERN.test(version) || !(await exists(join(modelDir, VERSIONS_DIR, version, MANIFEST_FILE)))) {
-    throw new BundleLoadError(join(modelDir, VERSIONS_DIR, version), 'no such version');
-  }
-  const tmp = join(modelDir, `.${CURRENT_FILE}.${randomBytes(4).toString('hex')}`);
-  try {
-    await writeDurable(tmp, `${version}\n`);
-    await rename(tmp, join(modelDir, CURRENT_FILE));
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw err;
-  }
-  // The switch is made (rename is atomic); a failed directory fsync only weakens durability of the
-  // rename across a power cut, so it must not be reported as a failed switch.
-  await syncDir(modelDir).catch(() => {});
-}
-
-/** The version CURRENT names. */
-export async function readCurrent(modelDir: string): Promise<string> {
-  const file = join(modelDir, CURRENT_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new BundleLoadError(file, `${(err as NodeJS.ErrnoException).code ?? 'unreadable'} (train models with "npm run train" or set MODEL_DIR)`);
-  }
-  const version = text.trim();
-  if (!VERSION_PATTERN.test(version)) throw new BundleLoadError(file, `"${version.slice(0, 80)}" is not a version id`);
   return version;
 }
 
@@ -196,13 +130,6 @@ function parseJson(path: string, text: string): unknown {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Removes versions beyond the newest `keep` (never the current one) and stale temp dirs. */
 async function prune(modelDir: string, keep: number): Promise<void> {
   const current = await readCurrent(modelDir);
@@ -219,10 +146,3 @@ async function prune(modelDir: string, keep: number): Promise<void> {
   }
 }
 
-/** The version before the current one (oldest first order), or null when there is none. */
-export async function previousVersion(modelDir: string): Promise<string | null> {
-  const current = await readCurrent(modelDir);
-  const versions = await listVersions(modelDir);
-  const i = versions.indexOf(current);
-  return i > 0 ? versions[i - 1] : null;
-}

@@ -6,18 +6,18 @@
  * analyses did) -> Random Forest evaluated on a stratified 70/30 hold-out, then
  * refitted on all rows for serving -> report and artifacts.
  */
-import { IqrBaseline } from './baseline.js';
-import type { ManifestDraft } from './store.js';
-import { serializeParts, type ModelPart, type TrainingParameters } from './bundle.js';
-import { classificationMetrics, silhouetteScore, stratifiedSplit, type ClassificationMetrics } from './evaluate.js';
-import { FEATURE_NAMES, FeatureEncoder } from './features.js';
-import { checkIsolationOptions, IsolationForest } from './isolation-forest.js';
-import { selectRows } from './matrix.js';
-import { Random } from './random.js';
-import { checkForestOptions, RandomForestClassifier } from './random-forest.js';
-import type { TrafficRecord } from './record.js';
-import { StandardScaler } from './scaler.js';
-import { sha256 } from './store.js';
+import { IqrBaseline } from '../detectors/baseline.js';
+import type { ManifestDraft, SourceSummary, TrainingMetrics, TrainingParameters } from './manifest.js';
+import { serializeParts, type ModelPart } from './bundle.js';
+import { classificationMetrics, silhouetteScore, stratifiedSplit } from '../insight/evaluate.js';
+import { FEATURE_NAMES, FeatureEncoder } from '../detectors/features.js';
+import { checkIsolationOptions, IsolationForest } from '../detectors/isolation-forest.js';
+import { selectRows } from '../core/matrix.js';
+import { Random } from '../core/random.js';
+import { checkForestOptions, RandomForestClassifier } from '../detectors/random-forest.js';
+import type { TrafficRecord } from '../data/record.js';
+import { StandardScaler } from '../detectors/scaler.js';
+import { sha256 } from '../core/codec.js';
 
 /** Fewest rows a model is trained on: below this a 70/30 hold-out is meaningless. */
 export const MIN_TRAIN_ROWS = 10;
@@ -48,29 +48,6 @@ export interface TrainOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** clock for trained_at; default the system clock */
   now?: () => Date;
-}
-
-export interface SourceSummary {
-  src_ip: string;
-  sessions: number;
-  anomalies: number;
-  max_anomaly_score: number;
-  bytes_in: number;
-  bytes_out: number;
-}
-
-export interface TrainingMetrics {
-  rows: number;
-  anomalies: number;
-  anomaly_rate: number;
-  iqr_outliers: number;
-  iqr_outlier_rate: number;
-  /** mean silhouette of each detector's two-group split on the scaled features; null when it found one group only */
-  silhouette: { isolation_forest: number | null; iqr_baseline: number | null; rows_used: number };
-  labels: { positive: number; negative: number };
-  holdout: ClassificationMetrics & { train_rows: number; test_rows: number };
-  feature_importances: Record<string, number>;
-  top_sources: SourceSummary[];
 }
 
 export interface TrainingOutput {

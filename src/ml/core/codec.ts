@@ -4,6 +4,7 @@
  * decimal numbers, and deterministic, which keeps artifacts byte-identical for
  * the same data and seed.
  */
+import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 
 type Typed = Float64Array | Int32Array | Uint8Array;
@@ -52,4 +53,9 @@ export function numberField(obj: Record<string, unknown>, key: string, owner: st
   const v = obj[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${owner}.${key}: expected a finite number`);
   return v;
+}
+
+/** Hex sha256 of a text or bytes: artifact checksums and dataset digests. */
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
 }

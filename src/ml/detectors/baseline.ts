@@ -8,10 +8,10 @@
  * explanations can say "bytes_in 4.8 MB, above 99.9% of training traffic" in the
  * units people read, without keeping the training data.
  */
-import { checkName, decodeArray, encodeArray } from './codec.js';
+import { checkName, decodeArray, encodeArray } from '../core/codec.js';
 import { avgPacketSize, durationSeconds } from './features.js';
-import type { TrafficRecord } from './record.js';
-import { countAtMost, quantile } from './stats.js';
+import type { TrafficRecord } from '../data/record.js';
+import { countAtMost, quantile } from '../core/stats.js';
 
 /** Raw measures described in explanations, in the order of the tables. */
 export const PROFILE_MEASURES = ['bytes_in', 'bytes_out', 'session_duration_s', 'avg_packet_size'] as const;

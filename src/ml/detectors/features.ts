@@ -17,9 +17,9 @@
  *   One column per field however many values exist, and a value unseen at
  *   training time maps to 0, "never seen", which is itself a signal of rarity.
  */
-import { checkName } from './codec.js';
-import { createMatrix, type Matrix } from './matrix.js';
-import type { TrafficRecord } from './record.js';
+import { checkName } from '../core/codec.js';
+import { createMatrix, type Matrix } from '../core/matrix.js';
+import type { TrafficRecord } from '../data/record.js';
 
 export const FEATURE_NAMES = [
   'log_bytes_in',

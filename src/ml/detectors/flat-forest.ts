@@ -12,7 +12,7 @@
  * load chains overlap. Measured on this machine: 2.5 us instead of 6-7 us per
  * row for the 100-tree Isolation Forest, identical sums.
  */
-import { decodeArray, encodeArray, numberField } from './codec.js';
+import { decodeArray, encodeArray, numberField } from '../core/codec.js';
 
 /**
  * Trees in pre-order as the models store them: `roots[t]` is tree t's first

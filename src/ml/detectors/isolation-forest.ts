@@ -17,11 +17,11 @@
  * `feature` is -1 and `value` holds depth + c(size), its whole path length, so
  * E[h(x)] is a sum of leaf values (evaluated by flat-forest.ts).
  */
-import { checkName, numberField } from './codec.js';
+import { checkName, numberField } from '../core/codec.js';
 import { decodeTrees, encodeTrees, featureCount, FlatForest } from './flat-forest.js';
-import { assertFinite, type Matrix } from './matrix.js';
-import { Random } from './random.js';
-import { quantile } from './stats.js';
+import { assertFinite, type Matrix } from '../core/matrix.js';
+import { Random } from '../core/random.js';
+import { quantile } from '../core/stats.js';
 
 const EULER_GAMMA = 0.5772156649015329;
 

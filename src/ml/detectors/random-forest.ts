@@ -18,10 +18,10 @@
  * `value` holds the split threshold of an internal node or P(class 1) of a leaf,
  * and flat-forest.ts evaluates them.
  */
-import { checkName, decodeArray, encodeArray } from './codec.js';
+import { checkName, decodeArray, encodeArray } from '../core/codec.js';
 import { decodeTrees, encodeTrees, featureCount, FlatForest } from './flat-forest.js';
-import { assertFinite, type Matrix } from './matrix.js';
-import { Random } from './random.js';
+import { assertFinite, type Matrix } from '../core/matrix.js';
+import { Random } from '../core/random.js';
 
 export interface RandomForestOptions {
   /** number of trees; default 100 */

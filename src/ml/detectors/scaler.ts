@@ -4,8 +4,8 @@
  * length) gets a scale of 1, as scikit-learn's StandardScaler does, so it maps to
  * 0 instead of dividing by zero.
  */
-import { checkName, decodeArray, encodeArray } from './codec.js';
-import { assertFinite, createMatrix, type Matrix } from './matrix.js';
+import { checkName, decodeArray, encodeArray } from '../core/codec.js';
+import { assertFinite, createMatrix, type Matrix } from '../core/matrix.js';
 
 export interface StandardScalerJSON {
   name: 'StandardScaler';

@@ -3,8 +3,8 @@
  * metrics, and the silhouette score used to compare the IQR baseline with the
  * Isolation Forest (the comparison the original analyses made).
  */
-import { row, type Matrix } from './matrix.js';
-import { Random } from './random.js';
+import { row, type Matrix } from '../core/matrix.js';
+import { Random } from '../core/random.js';
 
 /**
  * Splits row indices into train and test sets, keeping each class's share:

@@ -19,10 +19,10 @@
  * categories, and last the detectors' own statements. A plainly normal record
  * gets none.
  */
-import type { IqrBaseline, ProfileMeasure } from './baseline.js';
-import { measure, PROFILE_MEASURES } from './baseline.js';
-import type { FeatureEncoder } from './features.js';
-import type { TrafficRecord } from './record.js';
+import type { IqrBaseline, ProfileMeasure } from '../detectors/baseline.js';
+import { measure, PROFILE_MEASURES } from '../detectors/baseline.js';
+import type { FeatureEncoder } from '../detectors/features.js';
+import type { TrafficRecord } from '../data/record.js';
 
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 export type Verdict = 'suspicious' | 'normal';

@@ -4,8 +4,8 @@
  * showed (records by country and by UTC hour). Every list is bounded: at most
  * 10 sources, one entry per country code seen, 24 hours.
  */
-import type { ScoreResult } from './bundle.js';
-import type { TrafficRecord } from './record.js';
+import type { ScoreResult } from '../bundle/bundle.js';
+import type { TrafficRecord } from '../data/record.js';
 
 export interface BatchSummary {
   count: number;

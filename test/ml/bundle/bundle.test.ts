@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { readDataset } from '../../src/ml/dataset.js';
-import { riskLevel, verdict } from '../../src/ml/explain.js';
-import { parseRecord } from '../../src/ml/record.js';
-import { loadCurrent } from '../../src/ml/store.js';
-import { REAL_DATASET } from '../fixtures/synthetic.js';
+import { readDataset } from '../../../src/ml/data/dataset.js';
+import { riskLevel, verdict } from '../../../src/ml/insight/explain.js';
+import { parseRecord } from '../../../src/ml/data/record.js';
+import { loadCurrent } from '../../../src/ml/bundle/store.js';
+import { REAL_DATASET } from '../../fixtures/synthetic.js';
 
-const MODELS = new URL('../../models', import.meta.url).pathname;
+const MODELS = new URL('../../../models', import.meta.url).pathname;
 
 describe('risk rule', () => {
   it('counts the detectors that flag a record', () => {

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRecord } from '../../src/ml/record.js';
-import { BundleLoadError, listVersions, loadCurrent, readCurrent, saveVersion, setCurrent } from '../../src/ml/store.js';
-import { trainModels, type TrainingOutput } from '../../src/ml/train.js';
-import { syntheticRecords } from '../fixtures/synthetic.js';
+import { parseRecord } from '../../../src/ml/data/record.js';
+import { BundleLoadError, listVersions, loadCurrent, readCurrent, saveVersion, setCurrent } from '../../../src/ml/bundle/store.js';
+import { trainModels, type TrainingOutput } from '../../../src/ml/bundle/train.js';
+import { syntheticRecords } from '../../fixtures/synthetic.js';
 
 const records = syntheticRecords(300, 9).map(parseRecord);
 let dir: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readDataset } from '../../src/ml/dataset.js';
-import { parseRecord, type TrafficRecord } from '../../src/ml/record.js';
-import { TrainingError, trainModels } from '../../src/ml/train.js';
-import { REAL_DATASET, syntheticRecords } from '../fixtures/synthetic.js';
-import { caught } from '../helpers/errors.js';
+import { readDataset } from '../../../src/ml/data/dataset.js';
+import { parseRecord, type TrafficRecord } from '../../../src/ml/data/record.js';
+import { TrainingError, trainModels } from '../../../src/ml/bundle/train.js';
+import { REAL_DATASET, syntheticRecords } from '../../fixtures/synthetic.js';
+import { caught } from '../../helpers/errors.js';
 
 const trainingError = (fn: () => unknown): Promise<TrainingError> => caught(TrainingError, fn);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../src/ml/random.js';
+import { Random } from '../../../src/ml/core/random.js';
 
 describe('Random', () => {
   it('repeats its stream for a seed, and differs between nearby seeds', () => {

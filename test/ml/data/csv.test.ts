@@ -7,9 +7,9 @@
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CsvReader, CsvSyntaxError } from '../../src/ml/csv.js';
-import { Random } from '../../src/ml/random.js';
-import { REAL_DATASET } from '../fixtures/synthetic.js';
+import { CsvReader, CsvSyntaxError } from '../../../src/ml/data/csv.js';
+import { Random } from '../../../src/ml/core/random.js';
+import { REAL_DATASET } from '../../fixtures/synthetic.js';
 
 const REFERENCE = { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CsvError, readCsvRows, readDataset, recordsFromCsvRows } from '../../src/ml/dataset.js';
-import { REAL_DATASET } from '../fixtures/synthetic.js';
-import { caught } from '../helpers/errors.js';
+import { CsvError, readCsvRows, readDataset, recordsFromCsvRows } from '../../../src/ml/data/dataset.js';
+import { REAL_DATASET } from '../../fixtures/synthetic.js';
+import { caught } from '../../helpers/errors.js';
 
 const HEADER = 'bytes_in,bytes_out,creation_time,end_time,src_ip';
 const ROW = '10,20,2024-01-01T00:00:00Z,2024-01-01T00:10:00Z,1.2.3.4';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecord, RecordError } from '../../src/ml/record.js';
+import { parseRecord, RecordError } from '../../../src/ml/data/record.js';
 
 const base = {
   bytes_in: 5602,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IqrBaseline } from '../../src/ml/baseline.js';
-import { parseRecord } from '../../src/ml/record.js';
+import { IqrBaseline } from '../../../src/ml/detectors/baseline.js';
+import { parseRecord } from '../../../src/ml/data/record.js';
 
 const rec = (bytesIn: number, bytesOut = 100) =>
   parseRecord({ bytes_in: bytesIn, bytes_out: bytesOut, creation_time: '2024-01-01T00:00:00Z', end_time: '2024-01-01T00:10:00Z', src_ip: '1.1.1.1' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { avgPacketSize, FEATURE_NAMES, FeatureEncoder, N_FEATURES } from '../../src/ml/features.js';
-import { parseRecord } from '../../src/ml/record.js';
+import { avgPacketSize, FEATURE_NAMES, FeatureEncoder, N_FEATURES } from '../../../src/ml/detectors/features.js';
+import { parseRecord } from '../../../src/ml/data/record.js';
 
 const rec = (patch: Record<string, unknown> = {}) =>
   parseRecord({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { averagePathLength, IsolationForest } from '../../src/ml/isolation-forest.js';
-import { matrixFromRows, row } from '../../src/ml/matrix.js';
-import { Random } from '../../src/ml/random.js';
+import { averagePathLength, IsolationForest } from '../../../src/ml/detectors/isolation-forest.js';
+import { matrixFromRows, row } from '../../../src/ml/core/matrix.js';
+import { Random } from '../../../src/ml/core/random.js';
 
 const EULER = 0.5772156649015329;
 

@@ -1,13 +1,13 @@
 import { RandomForestClassifier as MlRandomForest } from 'ml-random-forest';
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, stratifiedSplit } from '../../src/ml/evaluate.js';
-import { FeatureEncoder } from '../../src/ml/features.js';
-import { matrixFromRows, row, selectRows } from '../../src/ml/matrix.js';
-import { Random } from '../../src/ml/random.js';
-import { RandomForestClassifier } from '../../src/ml/random-forest.js';
-import { parseRecord } from '../../src/ml/record.js';
-import { StandardScaler } from '../../src/ml/scaler.js';
-import { syntheticRecords } from '../fixtures/synthetic.js';
+import { classificationMetrics, stratifiedSplit } from '../../../src/ml/insight/evaluate.js';
+import { FeatureEncoder } from '../../../src/ml/detectors/features.js';
+import { matrixFromRows, row, selectRows } from '../../../src/ml/core/matrix.js';
+import { Random } from '../../../src/ml/core/random.js';
+import { RandomForestClassifier } from '../../../src/ml/detectors/random-forest.js';
+import { parseRecord } from '../../../src/ml/data/record.js';
+import { StandardScaler } from '../../../src/ml/detectors/scaler.js';
+import { syntheticRecords } from '../../fixtures/synthetic.js';
 
 /** Two noisy classes on 4 features; only features 0 and 2 carry signal. */
 function twoClasses(n: number, seed: number): { x: number[][]; y: number[] } {

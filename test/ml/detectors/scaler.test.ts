@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matrixFromRows } from '../../src/ml/matrix.js';
-import { StandardScaler } from '../../src/ml/scaler.js';
+import { matrixFromRows } from '../../../src/ml/core/matrix.js';
+import { StandardScaler } from '../../../src/ml/detectors/scaler.js';
 
 describe('StandardScaler', () => {
   it('centres and scales by the population std; a constant column maps to 0, not NaN', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, silhouetteScore, stratifiedSplit } from '../../src/ml/evaluate.js';
-import { matrixFromRows } from '../../src/ml/matrix.js';
-import { Random } from '../../src/ml/random.js';
+import { classificationMetrics, silhouetteScore, stratifiedSplit } from '../../../src/ml/insight/evaluate.js';
+import { matrixFromRows } from '../../../src/ml/core/matrix.js';
+import { Random } from '../../../src/ml/core/random.js';
 
 describe('evaluation', () => {
   it('computes binary metrics and the confusion matrix', () => {

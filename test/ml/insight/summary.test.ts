@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ScoreResult } from '../../src/ml/bundle.js';
-import { parseRecord } from '../../src/ml/record.js';
-import { summarize } from '../../src/ml/summary.js';
+import type { ScoreResult } from '../../../src/ml/bundle/bundle.js';
+import { parseRecord } from '../../../src/ml/data/record.js';
+import { summarize } from '../../../src/ml/insight/summary.js';
 
 const rec = (ip: string, hourIso: string, country: string | undefined, bytesIn = 100) =>
   parseRecord({ bytes_in: bytesIn, bytes_out: 1, creation_time: hourIso, end_time: hourIso, src_ip: ip, src_ip_country_code: country });
