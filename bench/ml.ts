@@ -9,14 +9,14 @@
  * <= 20 us for one row.
  */
 import { RandomForestClassifier as MlRandomForest } from 'ml-random-forest';
-import { FeatureEncoder } from '../src/ml/features.js';
-import { IsolationForest } from '../src/ml/isolation-forest.js';
-import { row, selectRows } from '../src/ml/matrix.js';
-import { RandomForestClassifier } from '../src/ml/random-forest.js';
-import { parseRecord } from '../src/ml/record.js';
-import { StandardScaler } from '../src/ml/scaler.js';
-import { loadVersion, saveVersion } from '../src/ml/store.js';
-import { trainModels } from '../src/ml/train.js';
+import { FeatureEncoder } from '../src/ml/detectors/features.js';
+import { IsolationForest } from '../src/ml/detectors/isolation-forest.js';
+import { row, selectRows } from '../src/ml/core/matrix.js';
+import { RandomForestClassifier } from '../src/ml/detectors/random-forest.js';
+import { parseRecord } from '../src/ml/data/record.js';
+import { StandardScaler } from '../src/ml/detectors/scaler.js';
+import { loadVersion, saveVersion } from '../src/ml/bundle/store.js';
+import { trainModels } from '../src/ml/bundle/train.js';
 import { syntheticRecords } from '../test/fixtures/synthetic.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -25,7 +25,7 @@ import { ErrorSchema } from './schemas/common.js';
 import { ModelInfoSchema, TrainingMetricsSchema } from './schemas/model.js';
 import { RecordsBodySchema, TrafficRecordSchema } from './schemas/record.js';
 import { ScoreResultSchema } from './schemas/score.js';
-import { RollbackResponseSchema, TrainResponseSchema } from './schemas/train.js';
+import { RollbackRequestSchema, RollbackResponseSchema, TrainResponseSchema } from './schemas/train.js';
 
 export const SHARED_SCHEMAS = [
   TrafficRecordSchema,
@@ -35,6 +35,7 @@ export const SHARED_SCHEMAS = [
   TrainingMetricsSchema,
   ModelInfoSchema,
   TrainResponseSchema,
+  RollbackRequestSchema,
   RollbackResponseSchema,
   ErrorSchema,
 ];

@@ -3,6 +3,7 @@
  * the start with a message naming the variable and how to fix it. Every
  * variable is listed in .env.example and in the README.
  */
+import { existsSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 
 export interface Config {
@@ -98,4 +99,19 @@ export function loadConfig(env: Env = process.env): Config {
     maxRssBytes: int(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     retryAfterSeconds: int(env, 'RETRY_AFTER_SECONDS', 5, 1, 3600),
   };
+}
+
+/**
+ * Reads `path` (default ./.env) into process.env when it exists, as `KEY=value` lines; a variable
+ * already set in the environment keeps its value (process.loadEnvFile's rule).
+ * @returns whether a file was read
+ */
+export function loadEnvFile(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    process.loadEnvFile(path);
+  } catch (err) {
+    throw new ConfigError(`${path} cannot be read: ${(err as Error).message}`);
+  }
+  return true;
 }

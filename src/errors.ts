@@ -11,6 +11,7 @@ export const ERRORS = {
   UNAUTHORIZED: { statusCode: 401, error: 'Unauthorized' },
   TRAINING_DISABLED: { statusCode: 403, error: 'Forbidden' },
   NOT_FOUND: { statusCode: 404, error: 'Not Found' },
+  UNKNOWN_VERSION: { statusCode: 404, error: 'Not Found' },
   TRAINING_IN_PROGRESS: { statusCode: 409, error: 'Conflict' },
   NO_PREVIOUS_VERSION: { statusCode: 409, error: 'Conflict' },
   PAYLOAD_TOO_LARGE: { statusCode: 413, error: 'Payload Too Large' },

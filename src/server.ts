@@ -1,17 +1,19 @@
 /**
- * Entry point: reads the configuration, builds the app, listens, and on
+ * Entry point: reads the configuration (the environment, then ./.env for what
+ * the environment does not set), builds the app, listens, and on
  * SIGTERM/SIGINT stops accepting, drains in-flight requests and exits 0.
  * A bad configuration or a model bundle that cannot be loaded exits 1 with a
  * message saying what to fix.
  */
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { BundleLoadError } from './ml/store.js';
+import { ConfigError, loadConfig, loadEnvFile } from './config.js';
+import { BundleLoadError } from './ml/bundle/store.js';
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   const app = await buildApp(config);
   await app.listen({ host: config.host, port: config.port });

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, loadEnvFile } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('has the contract defaults', () => {
@@ -21,5 +24,24 @@ describe('loadConfig', () => {
   ])('fails fast on %o with a message saying how to fix it', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('loadEnvFile', () => {
+  it('reads .env into the environment, where the environment does not already set a variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, '# comment\nTTS_TEST_FROM_FILE=3100\nTTS_TEST_BOTH=from-file\n');
+    process.env.TTS_TEST_BOTH = 'from-env';
+    try {
+      expect(loadEnvFile(file)).toBe(true);
+      expect(process.env.TTS_TEST_FROM_FILE).toBe('3100');
+      expect(process.env.TTS_TEST_BOTH).toBe('from-env');
+      expect(loadEnvFile(join(dir, 'absent.env'))).toBe(false);
+    } finally {
+      delete process.env.TTS_TEST_FROM_FILE;
+      delete process.env.TTS_TEST_BOTH;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ModelBundle } from '../src/ml/bundle.js';
+import type { ModelBundle } from '../src/ml/bundle/bundle.js';
 import { EXAMPLE_RECORD } from '../src/schemas/record.js';
 import { modelDirCopy, testApp } from './helpers/app.js';
 import { failedStart } from './helpers/process.js';

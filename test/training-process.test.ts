@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCurrent, listVersions } from '../src/ml/store.js';
+import { loadCurrent, listVersions } from '../src/ml/bundle/store.js';
 import { EXAMPLE_RECORD } from '../src/schemas/record.js';
 import { ADMIN_TOKEN, modelDirCopy } from './helpers/app.js';
 import { startServer, type Server } from './helpers/process.js';

@@ -1,6 +1,6 @@
 /**
- * text/csv request bodies (POST /batch, POST /train), parsed by csv-parse as
- * they stream in. A custom parser gets no body limit from Fastify, so this one
+ * text/csv request bodies (POST /batch; routes without config.takesCsv answer
+ * 415), parsed by our CSV reader as they stream in. A custom parser gets no body limit from Fastify, so this one
  * counts bytes against the route's bodyLimit itself and stops reading at the
  * route's row cap (config.maxRows) instead of buffering a flood. The body
  * becomes {records: [...]} so that the JSON and CSV forms share one schema; the
@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ServiceError } from '../errors.js';
-import { CsvError, readCsvRows } from '../ml/dataset.js';
+import { CsvError, readCsvRows } from '../ml/data/dataset.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +38,11 @@ class ByteLimit extends Transform {
 }
 
 async function parseCsvBody(request: FastifyRequest, payload: NodeJS.ReadableStream): Promise<{ records: Record<string, string>[] }> {
+  if (!request.routeOptions.config.takesCsv) {
+    // Only routes that document a CSV body take one; anywhere else it would be parsed and then
+    // refused for a missing field, which hides the real mistake.
+    throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-type ${request.headers['content-type']} is not supported by ${request.method} ${request.routeOptions.url}: send application/json`);
+  }
   const limit = request.routeOptions.bodyLimit ?? 1024 * 1024;
   const maxRows = request.routeOptions.config.maxRows ?? Infinity;
   const declared = Number(request.headers['content-length']);

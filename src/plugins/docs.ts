@@ -27,11 +27,24 @@ const CSV_BODY = {
   ],
 };
 
+const OPTIONAL_BODY = 'x-optional-body';
+type OpenApiDoc = { paths?: Record<string, Record<string, { requestBody?: { required?: boolean }; [OPTIONAL_BODY]?: boolean }>> };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the route's body may be absent (documented as requestBody.required: false) */
+    optionalBody?: boolean;
+  }
+}
+
 async function docsPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Traffic threat scoring service', version: '0.1.0', description: API_DESCRIPTION },
+      info: { title: 'Traffic threat scoring service', version: '0.1.0', description: API_DESCRIPTION, license: { name: 'UNLICENSED (private)', identifier: 'LicenseRef-Proprietary' } },
+      // Relative: the document is served by the service it describes, so clients and Swagger UI resolve
+      // paths against wherever they fetched it from (a port or host fixed here would be wrong elsewhere).
+      servers: [{ url: '/', description: 'the service serving this document' }],
       tags: [
         { name: 'scoring', description: 'Verdicts for traffic records' },
         { name: 'model', description: 'The served model bundle and its training' },
@@ -46,6 +59,7 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
     // Record bodies are validated by parseRecord, not by a route schema, so the routes name the documented
     // body schema in their config (documentedBody) and it is put back here.
     transform: ({ schema, url, route }) => {
+      if (route.config?.optionalBody) schema = { ...schema, [OPTIONAL_BODY]: true } as typeof schema;
       const json = schema?.body ?? (route.config?.documentedBody ? { $ref: route.config.documentedBody } : undefined);
       if (!json) return { schema, url };
       if (!route.config?.takesCsv) return { schema: { ...schema, body: json }, url };
@@ -53,6 +67,18 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
         schema: { ...schema, body: { content: { 'application/json': { schema: json }, 'text/csv': { schema: CSV_BODY } } } },
         url,
       };
+    },
+    // @fastify/swagger marks every body required; a route whose body may be absent says so with the
+    // route config optionalBody, carried here as an x- key and turned into requestBody.required: false.
+    transformObject: (documentObject) => {
+      const doc = (documentObject as { openapiObject: OpenApiDoc }).openapiObject;
+      for (const methods of Object.values(doc.paths ?? {})) {
+        for (const op of Object.values(methods)) {
+          if (op[OPTIONAL_BODY] && op.requestBody) op.requestBody.required = false;
+          delete op[OPTIONAL_BODY];
+        }
+      }
+      return doc;
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),

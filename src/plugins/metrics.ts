@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ScoreResult } from '../ml/bundle.js';
+import type { ScoreResult } from '../ml/bundle/bundle.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -27,6 +27,9 @@ declare module 'fastify' {
 async function metricsPlugin(app: FastifyInstance): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges with a counter's suffix (promtool check metrics flags them); the same
+  // counts, by type, are nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',

@@ -13,8 +13,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
-import type { ModelBundle } from '../ml/bundle.js';
-import { loadCurrent, loadVersion, readCurrent } from '../ml/store.js';
+import type { ModelBundle } from '../ml/bundle/bundle.js';
+import { loadCurrent, loadVersion, readCurrent } from '../ml/bundle/store.js';
 
 export interface ModelRegistry {
   readonly modelDir: string;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
-import { summarize } from '../ml/summary.js';
+import { summarize } from '../ml/insight/summary.js';
 import { PUBLIC, responses } from '../schemas/common.js';
 import { parseRecords } from './records.js';
 

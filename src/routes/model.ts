@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { listVersions } from '../ml/store.js';
+import { listVersions } from '../ml/bundle/store.js';
 import { PUBLIC, responses } from '../schemas/common.js';
 
 export default async function modelRoute(app: FastifyInstance): Promise<void> {

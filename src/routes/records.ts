@@ -1,8 +1,8 @@
 /** Request bodies to model records, with errors that name the record and field. */
 import type { FastifyRequest } from 'fastify';
 import { ServiceError } from '../errors.js';
-import { parseRecord, RecordError, type TrafficRecord } from '../ml/record.js';
-import { recordsFromBody, RecordsBodyError } from '../ml/records-body.js';
+import { parseRecord, RecordError, type TrafficRecord } from '../ml/data/record.js';
+import { recordsFromBody, RecordsBodyError } from '../ml/data/records-body.js';
 
 /** One record body (/score); a RecordError becomes a 400 naming the field. */
 export function parseOne(body: unknown): TrafficRecord {

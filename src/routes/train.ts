@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
-import { loadVersion } from '../ml/store.js';
+import { loadVersion } from '../ml/bundle/store.js';
 import type { TrainQuery } from '../schemas/train.js';
 import { TrainQuerySchema } from '../schemas/train.js';
 import { ADMIN, responses } from '../schemas/common.js';

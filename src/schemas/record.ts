@@ -6,7 +6,7 @@
  * before creation_time). test/schemas/record-agreement.test.ts keeps the two equal.
  */
 import { Type, type TSchema } from 'typebox';
-import { FALSE_LABELS, MAX_BYTES, MAX_STRING_LENGTH, TRUE_LABELS } from '../ml/record.js';
+import { FALSE_LABELS, MAX_BYTES, MAX_STRING_LENGTH, TRUE_LABELS } from '../ml/data/record.js';
 
 const text = (description: string) => Type.String({ maxLength: MAX_STRING_LENGTH, description });
 const dateTime = (description: string) => Type.String({ format: 'date-time', maxLength: 64, description });

@@ -8,11 +8,11 @@
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
-import { CsvError, readCsvRows, recordsFromCsvRows } from '../ml/dataset.js';
-import type { TrafficRecord } from '../ml/record.js';
-import { recordsFromBody, RecordsBodyError } from '../ml/records-body.js';
-import { saveVersion } from '../ml/store.js';
-import { TrainingError, trainModels, type TrainOptions } from '../ml/train.js';
+import { CsvError, readCsvRows, recordsFromCsvRows } from '../ml/data/dataset.js';
+import type { TrafficRecord } from '../ml/data/record.js';
+import { recordsFromBody, RecordsBodyError } from '../ml/data/records-body.js';
+import { saveVersion } from '../ml/bundle/store.js';
+import { TrainingError, trainModels, type TrainOptions } from '../ml/bundle/train.js';
 
 export interface TrainJob {
   modelDir: string;

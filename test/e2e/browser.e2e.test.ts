@@ -39,7 +39,7 @@ afterAll(async () => {
 it('runs "Try it out" on POST /score in Swagger UI and gets a 200 verdict', async () => {
   const page = await browser.newPage();
   await page.goto(`${service.url}/docs`);
-  const operation = page.locator('#operations-scoring-post_score');
+  const operation = page.locator('#operations-scoring-scoreRecord');
   await operation.waitFor({ timeout: 30_000 });
   await operation.locator('.opblock-summary').click();
   await operation.getByRole('button', { name: 'Try it out' }).click();

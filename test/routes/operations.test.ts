@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { EXAMPLE_RECORD } from '../../src/schemas/record.js';
 import { openapiYaml } from '../../scripts/openapi.js';
 import { testApp } from '../helpers/app.js';
@@ -68,6 +69,10 @@ describe('GET /metrics', () => {
     expect(sample(text, 'training_rows')).toBe(282);
     expect(text).toContain('# TYPE process_resident_memory_bytes gauge');
     expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
+    // Prometheus naming: a gauge never carries a counter's _total suffix (promtool check metrics).
+    const gauges = [...text.matchAll(/^# TYPE (\S+) gauge$/gm)].map((m) => m[1]);
+    expect(gauges.filter((g) => g.endsWith('_total'))).toEqual([]);
+    expect(gauges).toContain('nodejs_active_handles');
     // no unbounded labels: no IPs anywhere
     expect(text).not.toMatch(/\d+\.\d+\.\d+\.\d+/);
     await fresh.close();
@@ -87,6 +92,35 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['TrafficRecord', 'ScoreResult', 'BatchResponse', 'ModelInfo', 'Error']));
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/score', '/batch', '/model', '/healthz', '/readyz', '/metrics']));
     expect(JSON.stringify(doc.paths['/batch'])).toContain('text/csv');
+  });
+
+  it('is usable by outside tools: operation ids, real descriptions, servers, security, optional /train parameters', async () => {
+    const doc = app.swagger() as unknown as {
+      servers: unknown[];
+      paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; parameters?: { name: string; required?: boolean }[]; responses: Record<string, { description: string; headers?: Record<string, unknown> }> }>>;
+    };
+    expect(doc.servers.length).toBeGreaterThan(0);
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+    const ids = ops.map((o) => o.op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { path, op } of ops) {
+      expect(op.security, path).toEqual(path === '/train' || path === '/model/rollback' ? [{ adminToken: [] }] : []);
+      for (const [status, res] of Object.entries(op.responses)) expect(res.description, `${path} ${status}`).not.toBe('Default Response');
+      expect(op.responses['404'], path).toBeDefined();
+      if (op.responses['503']) expect(op.responses['503'].headers?.['retry-after'], path).toBeDefined();
+    }
+    const train = doc.paths['/train'].post.parameters!;
+    expect(train.map((p) => p.name).sort()).toEqual(['contamination', 'max_depth', 'seed', 'trees']);
+    expect(train.filter((p) => p.required)).toEqual([]);
+  });
+
+  it('reads the same under YAML 1.1 loaders (PyYAML, js-yaml) as under 1.2: date-like strings are quoted', async () => {
+    const committed = await readFile(new URL('../../openapi.yaml', import.meta.url), 'utf8');
+    const asV11 = parseYaml(committed, { version: '1.1' });
+    expect(asV11).toEqual(parseYaml(committed, { version: '1.2' }));
+    expect(asV11).toEqual(app.swagger());
+    expect(typeof (asV11 as { components: { schemas: { TrafficRecord: { examples: { creation_time: unknown }[] } } } }).components.schemas.TrafficRecord.examples[0].creation_time).toBe('string');
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -64,6 +64,10 @@ describe('POST /score', () => {
     const text = await app.inject({ method: 'POST', url: '/score', headers: { 'content-type': 'text/plain' }, payload: 'bytes_in=1' });
     expect(text.statusCode).toBe(415);
     expect(text.json().message).toMatch(/text\/plain is not supported/);
+    // /score takes one JSON record: a CSV body is refused for its type, not parsed and then found lacking.
+    const csv = await app.inject({ method: 'POST', url: '/score', headers: { 'content-type': 'text/csv' }, payload: 'bytes_in,bytes_out\n1,2\n' });
+    expect(csv.statusCode).toBe(415);
+    expect(csv.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('text/csv is not supported by POST /score') });
   });
 
   it('refuses prototype-poisoning keys without polluting anything', async () => {

@@ -234,6 +234,42 @@ describe('POST /model/rollback', () => {
     expect(again.json().code).toBe('NO_PREVIOUS_VERSION');
   });
 
+  it('follows what was served, not the order of version ids, and serves any kept version by name', async () => {
+    const first = app.models.current.version;
+    const v1 = (await train(REAL_CSV, { query: '?seed=3' })).json().model_version;
+    const v2 = (await train(REAL_CSV, { query: '?seed=4' })).json().model_version;
+    const rollback = (payload?: object) =>
+      app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH, ...(payload ? { payload } : {}) });
+    const served = async () => (await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD })).json().model_version;
+
+    expect((await rollback()).json()).toEqual({ model_version: v1, previous_version: v2 });
+    expect((await rollback()).json()).toEqual({ model_version: first, previous_version: v1 });
+    expect((await rollback()).statusCode).toBe(409);
+    // The newest version is not lost after two rollbacks: name it.
+    const named = await rollback({ version: v2 });
+    expect(named.statusCode).toBe(200);
+    expect(named.json()).toEqual({ model_version: v2, previous_version: first });
+    expect(await served()).toBe(v2);
+    // Undo returns to what was served before v2 was named (first), not to the id listed before it (v1).
+    expect((await rollback()).json()).toEqual({ model_version: first, previous_version: v2 });
+    expect(await served()).toBe(first);
+    expect(readFileSync(join(dir, 'CURRENT'), 'utf8').trim()).toBe(first);
+    expect(readFileSync(join(dir, 'HISTORY'), 'utf8').trim().split('\n')).toEqual([first]);
+  });
+
+  it('refuses a version that is not kept (404) and a malformed body (400), serving on unchanged', async () => {
+    const before = app.models.current.version;
+    const unknown = await app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH, payload: { version: '2020-01-01T00-00-00Z-abcdef' } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_VERSION', message: expect.stringContaining('2020-01-01T00-00-00Z-abcdef is not kept') });
+    for (const payload of [{ version: 5 }, { version: 'latest' }, [before]]) {
+      const bad = await app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH, payload });
+      expect(bad.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(bad.json().message).toMatch(/^(version|body) /);
+    }
+    expect(app.models.current.version).toBe(before);
+  });
+
   it('needs the admin token', async () => {
     expect((await app.inject({ method: 'POST', url: '/model/rollback' })).statusCode).toBe(401);
   });

@@ -11,7 +11,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRecord } from '../../src/ml/record.js';
+import { parseRecord } from '../../src/ml/data/record.js';
 import { EXAMPLE_RECORD, TrafficRecordSchema } from '../../src/schemas/record.js';
 
 const addFormats = (addFormatsModule as unknown as { default: (a: Ajv) => Ajv }).default;

@@ -1,0 +1,162 @@
+/**
+ * Stoplight Prism, as a validating proxy in front of the real service, checks
+ * real traffic against openapi.yaml: every dataset record, CSV and JSON batches,
+ * /train, rollback and every error case the service answers. A request the spec
+ * allows must come back with no violation at all; a deliberately bad request
+ * must be flagged by the spec as bad (request violations are the point) while
+ * the service's answer still matches the documented response. Prism reports
+ * violations in the sl-violations header and forwards the traffic either way.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsvRows } from '../../src/ml/data/dataset.js';
+import { DATASET_PATH } from '../../src/paths.js';
+import { ADMIN_TOKEN, COMMITTED_MODELS, modelDirCopy } from '../helpers/app.js';
+import { freePort } from '../helpers/ports.js';
+import { ROOT, spawnTracked, startServer } from '../helpers/process.js';
+
+const CSV = readFileSync(DATASET_PATH, 'utf8');
+const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const JSON_TYPE = { 'content-type': 'application/json' };
+const CSV_TYPE = { 'content-type': 'text/csv' };
+
+interface Violation {
+  location: string[];
+  severity: string;
+  message: string;
+}
+
+/** Starts Prism's validating proxy in front of `upstream`; resolves with its URL. */
+async function prism(upstream: string): Promise<string> {
+  const port = await freePort();
+  const child = spawnTracked(join(ROOT, 'node_modules/.bin/prism'), ['proxy', 'openapi.yaml', upstream, '--host', '127.0.0.1', '--port', String(port)], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`prism exited with ${child.exitCode}`);
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return url;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('prism did not start within 60 s');
+}
+
+let proxy: string;
+let proxyNoAdmin: string;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  const copy = await modelDirCopy();
+  cleanup = copy.cleanup;
+  const [withAdmin, withoutAdmin] = await Promise.all([
+    startServer({ MODEL_DIR: copy.dir, ADMIN_TOKEN, BATCH_LIMIT: '300' }),
+    startServer({ MODEL_DIR: COMMITTED_MODELS }),
+  ]);
+  [proxy, proxyNoAdmin] = await Promise.all([prism(withAdmin.url), prism(withoutAdmin.url)]);
+}, 120_000);
+
+afterAll(() => cleanup?.());
+
+async function send(
+  base: string,
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string; request: Violation[]; response: Violation[] }> {
+  const res = await fetch(`${base}${path}`, { method, headers: init.headers, body: init.body });
+  const violations = JSON.parse(res.headers.get('sl-violations') ?? '[]') as Violation[];
+  return {
+    status: res.status,
+    body: await res.text(),
+    request: violations.filter((v) => v.location[0] === 'request'),
+    response: violations.filter((v) => v.location[0] !== 'request'),
+  };
+}
+
+/** A request the spec allows: no violation of any kind, and the expected status. */
+async function valid(status: number, base: string, method: string, path: string, init?: { headers?: Record<string, string>; body?: string }): Promise<string> {
+  const r = await send(base, method, path, init);
+  expect([...r.request, ...r.response], `${method} ${path} -> ${r.status}: ${r.body.slice(0, 300)}`).toEqual([]);
+  expect(r.status, `${method} ${path}: ${r.body.slice(0, 300)}`).toBe(status);
+  return r.body;
+}
+
+/** A bad request: the spec says so (request violations), and the answer is the documented error. */
+async function invalid(status: number, base: string, method: string, path: string, init?: { headers?: Record<string, string>; body?: string }): Promise<void> {
+  const r = await send(base, method, path, init);
+  expect(r.request.length, `${method} ${path}: the spec should refuse this request`).toBeGreaterThan(0);
+  expect(r.response, `${method} ${path} -> ${r.status}`).toEqual([]);
+  expect(r.status).toBe(status);
+}
+
+describe('through Prism, real traffic matches openapi.yaml', () => {
+  it('scores every dataset record, sent as CSV-to-JSON tools send it (numbers as strings)', async () => {
+    const rows = await readCsvRows(CSV);
+    expect(rows).toHaveLength(282);
+    for (const { raw } of rows) await valid(200, proxy, 'POST', '/score', { headers: JSON_TYPE, body: JSON.stringify(raw) });
+    // and with numbers as numbers, absent fields as null
+    const typed = { ...rows[0].raw, bytes_in: 5602, bytes_out: 12990, dst_port: 443, 'response.code': 200, protocol: null };
+    await valid(200, proxy, 'POST', '/score', { headers: JSON_TYPE, body: JSON.stringify(typed) });
+  });
+
+  it('scores the dataset as a CSV batch and as a JSON batch', async () => {
+    const fromCsv = JSON.parse(await valid(200, proxy, 'POST', '/batch', { headers: CSV_TYPE, body: CSV }));
+    expect(fromCsv.summary.count).toBe(282);
+    const records = (await readCsvRows(CSV)).map((r) => r.raw);
+    const fromJson = JSON.parse(await valid(200, proxy, 'POST', '/batch', { headers: JSON_TYPE, body: JSON.stringify({ records }) }));
+    expect(fromJson.results).toEqual(fromCsv.results);
+  });
+
+  it('serves the model, probes and metrics as documented', async () => {
+    await valid(200, proxy, 'GET', '/model');
+    await valid(200, proxy, 'GET', '/healthz');
+    await valid(200, proxy, 'GET', '/readyz');
+    await valid(200, proxy, 'GET', '/metrics');
+  });
+
+  it('trains (bare, and with every parameter, CSV and JSON) and rolls back, by history and by name', async () => {
+    const first = JSON.parse(await valid(200, proxy, 'GET', '/model')).version;
+    const a = JSON.parse(await valid(200, proxy, 'POST', '/train', { headers: { ...AUTH, ...CSV_TYPE }, body: CSV }));
+    const records = (await readCsvRows(CSV)).map((r) => r.raw);
+    const query = '?contamination=0.1&trees=20&max_depth=6&seed=7';
+    const b = JSON.parse(await valid(200, proxy, 'POST', `/train${query}`, { headers: { ...AUTH, ...JSON_TYPE }, body: JSON.stringify({ records }) }));
+    expect(b.metrics.rows).toBe(282);
+    const back = JSON.parse(await valid(200, proxy, 'POST', '/model/rollback', { headers: AUTH }));
+    expect(back).toEqual({ model_version: a.model_version, previous_version: b.model_version });
+    const named = JSON.parse(await valid(200, proxy, 'POST', '/model/rollback', { headers: { ...AUTH, ...JSON_TYPE }, body: JSON.stringify({ version: first }) }));
+    expect(named.model_version).toBe(first);
+    await valid(404, proxy, 'POST', '/model/rollback', { headers: { ...AUTH, ...JSON_TYPE }, body: JSON.stringify({ version: '2020-01-01T00-00-00Z-abcdef' }) });
+  });
+
+  it('answers every error case with the documented error', async () => {
+    // The request is one the spec allows; the service refuses it for a reason only it can know.
+    await valid(400, proxy, 'POST', '/batch', { headers: CSV_TYPE, body: CSV.replace('5602,12990', '5602,lots') });
+    await valid(400, proxy, 'POST', '/score', { headers: JSON_TYPE, body: JSON.stringify({ ...(await readCsvRows(CSV))[0].raw, end_time: '2024-04-25T22:00:00Z' }) });
+    await valid(401, proxy, 'POST', '/train', { headers: { authorization: 'Bearer wrong-token-0123456789', ...CSV_TYPE }, body: CSV });
+    await valid(403, proxyNoAdmin, 'POST', '/train', { headers: { authorization: 'Bearer any-token-0123456789', ...CSV_TYPE }, body: CSV });
+    await valid(403, proxyNoAdmin, 'POST', '/model/rollback', { headers: { authorization: 'Bearer any-token-0123456789' } });
+    // Walk back through what was served until nothing earlier is kept: each answer as documented.
+    let status = 200;
+    for (let i = 0; i < 10 && status === 200; i++) {
+      const r = await send(proxy, 'POST', '/model/rollback', { headers: AUTH });
+      expect([...r.request, ...r.response]).toEqual([]);
+      status = r.status;
+    }
+    expect(status).toBe(409);
+    const tooMany = CSV.trim() + '\n' + CSV.trim().split('\n').slice(1, 20).join('\n') + '\n'; // 301 records, BATCH_LIMIT 300
+    await valid(413, proxy, 'POST', '/batch', { headers: CSV_TYPE, body: tooMany });
+    await valid(422, proxy, 'POST', '/train', { headers: { ...AUTH, ...CSV_TYPE }, body: CSV.split('\n').slice(0, 6).join('\n') });
+    // Requests the spec itself refuses: a missing field, malformed JSON, a CSV body where JSON is taken, a bad parameter.
+    await invalid(400, proxy, 'POST', '/score', { headers: JSON_TYPE, body: '{}' });
+    await invalid(400, proxy, 'POST', '/score', { headers: JSON_TYPE, body: JSON.stringify({ ...(await readCsvRows(CSV))[0].raw, src_ip: '999.1.1.1' }) });
+    await invalid(415, proxy, 'POST', '/score', { headers: CSV_TYPE, body: CSV });
+    await invalid(400, proxy, 'POST', '/train?contamination=2', { headers: { ...AUTH, ...CSV_TYPE }, body: CSV });
+  });
+});
