@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    setupFiles: ['test/setup.ts'],
     include: ['test/e2e/**/*.e2e.test.ts'],
     testTimeout: 90_000,
     hookTimeout: 90_000,

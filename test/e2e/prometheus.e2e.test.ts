@@ -1,8 +1,9 @@
 /**
  * A real Prometheus server (Debian's) scrapes the service on loopback every second;
- * its query API must then return the service's request and verdict series.
+ * its query API must then return the service's request and verdict series. Debian's
+ * promtool checks the exposition itself.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXAMPLE_RECORD } from '../../src/schemas/record.js';
 import { COMMITTED_MODELS } from '../helpers/app.js';
 import { freePort } from '../helpers/ports.js';
-import { startServer, type Server } from '../helpers/process.js';
+import { spawnTracked, startServer, type Server } from '../helpers/process.js';
 
 let service: Server;
 let prometheus: ChildProcess;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
+  prometheus = spawnTracked('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
     stdio: 'ignore',
   });
   await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000);
@@ -81,4 +82,17 @@ it('scrapes the service and answers queries on its request and verdict series', 
   expect(info[0].metric.version).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   const buckets = await query('sum(http_request_duration_seconds_bucket{route="/score",le="+Inf"})');
   expect(Number(buckets[0].value[1])).toBe(6);
+});
+
+it('exposes metrics that promtool check metrics accepts (names, suffixes, help, types)', async () => {
+  await fetch(`${service.url}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(EXAMPLE_RECORD) });
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+    const child = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+    );
+    child.stdin!.end(text);
+  });
+  expect(output).toBe('');
+  expect(code).toBe(0);
 });

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end tests with real clients: a Prometheus server scraping the service, and Chromium
-# driving Swagger UI. Installs what it needs from Debian's packages when it is missing.
+# End-to-end tests with real clients: a Prometheus server scraping the service and promtool checking
+# its metrics, Chromium driving Swagger UI, Prism validating traffic against openapi.yaml, and the
+# service run as npm start and as the Docker image's runtime stage. Installs what it needs from
+# Debian's packages when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 need=()
-command -v prometheus >/dev/null || need+=(prometheus)
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} from Debian's packages"
