@@ -21,6 +21,10 @@ beforeAll(() => {
   image = mkdtempSync(join(tmpdir(), 'runtime-stage-'));
   for (const item of ['package.json', 'package-lock.json', 'dist', 'models', 'data']) cpSync(join(ROOT, item), join(image, item), { recursive: true });
   execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: image, stdio: 'ignore' });
+  // The image has its own node binary; this one's may sit where the unprivileged user cannot reach it
+  // (CI keeps Node 24 under root's home).
+  cpSync(process.execPath, join(image, 'node'));
+  chmodSync(join(image, 'node'), 0o755);
   chmodSync(image, 0o755); // mkdtemp makes it 0700; the image's files are world-readable
 }, 180_000);
 
@@ -58,7 +62,7 @@ describe.skipIf(!isRoot)("the image's runtime stage (npm ci --omit=dev, a non-ro
 
   it('serves the committed models: /readyz and /score answer 200', async () => {
     const server = await waitForListening(
-      startCollecting(process.execPath, ['dist/src/server.js'], {
+      startCollecting(join(image, 'node'), ['dist/src/server.js'], {
         cwd: image,
         env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', MODEL_DIR: join(image, 'models') },
         ...asNobody,
@@ -77,7 +81,7 @@ describe.skipIf(!isRoot)("the image's runtime stage (npm ci --omit=dev, a non-ro
     const out = mkdtempSync(join(tmpdir(), 'image-models-'));
     chownSync(out, NOBODY, NOBODY);
     try {
-      const run = startCollecting(process.execPath, ['dist/scripts/train.js', '--out', out, '--trees', '20'], { cwd: image, env: { PATH: process.env.PATH ?? '' }, ...asNobody });
+      const run = startCollecting(join(image, 'node'), ['dist/scripts/train.js', '--out', out, '--trees', '20'], { cwd: image, env: { PATH: process.env.PATH ?? '' }, ...asNobody });
       const { code } = await run.exited;
       expect(code, run.logs.join('\n')).toBe(0);
       expect(run.logs.join('\n')).toMatch(/282 rows/);
