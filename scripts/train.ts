@@ -11,6 +11,7 @@ import { readDataset } from '../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../src/paths.js';
 import { saveVersion } from '../src/ml/bundle/store.js';
 import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
+import type { SurrogateRules } from '../src/ml/insight/surrogate.js';
 import { trainModels } from '../src/ml/bundle/train.js';
 
 const USAGE = 'usage: npm run train -- [--data FILE (default data/CloudWatch_Traffic_Web_Attack.csv)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5]';
@@ -56,10 +57,10 @@ async function main(): Promise<void> {
     },
   });
   const version = await saveVersion(values.out!, output.draft, output.artifacts, numberArg(values, 'keep'));
-  process.stdout.write(report(values.data!, values.out!, version, output.draft.label_source, output.metrics, performance.now() - started));
+  process.stdout.write(report(values.data!, values.out!, version, output.draft.label_source, output.metrics, output.surrogate, performance.now() - started));
 }
 
-function report(data: string, out: string, version: string, labelSource: string, m: TrainingMetrics, ms: number): string {
+function report(data: string, out: string, version: string, labelSource: string, m: TrainingMetrics, rules: SurrogateRules, ms: number): string {
   const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
   const f3 = (v: number | null): string => (v === null ? 'n/a (one group)' : v.toFixed(3));
   const h = m.holdout;
@@ -79,6 +80,13 @@ function report(data: string, out: string, version: string, labelSource: string,
     `Random Forest, stratified hold-out (${h.train_rows} train / ${h.test_rows} test):`,
     `  accuracy ${h.accuracy.toFixed(3)}  precision ${h.precision.toFixed(3)}  recall ${h.recall.toFixed(3)}  F1 ${h.f1.toFixed(3)}`,
     `  confusion matrix [[tn fp] [fn tp]]: ${JSON.stringify(h.confusion_matrix)}`,
+    h.roc_auc === null
+      ? '  ROC AUC and average precision: with provided labels only (these are derived)'
+      : `  ROC AUC ${f3(h.roc_auc)}  average precision ${f3(h.average_precision)}   (Isolation Forest score: ROC AUC ${f3(h.isolation_forest_roc_auc)}, AP ${f3(h.isolation_forest_average_precision)})`,
+    '',
+    `Served verdicts on the training rows: ${m.suspicious} suspicious (${pct(m.suspicious_rate)})`,
+    `Rules (ml-cart tree, depth <= ${rules.max_depth}, fitted on ${rules.rows_used} rows; fidelity ${f3(rules.fidelity)} on ${rules.fidelity_rows} held-out rows):`,
+    ...rules.rules.map((r) => `  ${r.verdict.padEnd(10)} ${String(r.support).padStart(7)} records, precision ${f3(r.precision)}   if ${r.conditions.join(' and ') || '(always)'}`),
     '',
     'Feature importances:',
     ...Object.entries(m.feature_importances)

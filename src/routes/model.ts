@@ -11,14 +11,15 @@ export default async function modelRoute(app: FastifyInstance): Promise<void> {
         tags: ['model'],
         operationId: 'getModel',
         summary: 'The loaded model manifest',
-        description: 'Version, training time, data digest and rows, feature names, parameters, evaluation metrics, label source, and the versions kept in MODEL_DIR.',
+        description:
+          'Version, training time, data digest and rows, feature names, parameters, evaluation metrics, label source, the surrogate rules, and the versions kept in MODEL_DIR.',
         security: PUBLIC,
         response: responses(Type.Ref('ModelInfo'), 'The manifest of the served models and the versions kept', 500, 503),
       },
     },
     async () => {
-      const { manifest } = app.models.current;
-      return { ...manifest, versions: await listVersions(app.models.modelDir) };
+      const { manifest, surrogate } = app.models.current;
+      return { ...manifest, surrogate_rules: surrogate.summary, versions: await listVersions(app.models.modelDir) };
     },
   );
 }

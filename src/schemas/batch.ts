@@ -1,5 +1,10 @@
 import { Type } from 'typebox';
 
+export const RECOMMENDATION_RULE =
+  'What to do about each source, most severe first (at most 20). block: a critical session, or 3+ suspicious sessions that are at least a quarter ' +
+  "of its sessions, or a suspicious session from a source carrying half or more of the batch's bytes; investigate: otherwise any suspicious or " +
+  "high-risk session; monitor: otherwise a medium-risk session, or a fifth or more of the batch's bytes. Other sources are not listed.";
+
 const Count = Type.Integer({ minimum: 0 });
 
 export const BatchResponseSchema = Type.Object(
@@ -19,6 +24,14 @@ export const BatchResponseSchema = Type.Object(
       by_hour: Type.Array(Type.Object({ hour: Type.Integer({ minimum: 0, maximum: 23, description: 'UTC hour of creation_time' }), count: Count, suspicious: Count }), {
         description: 'records per UTC hour of day, hours with records only',
       }),
+      recommendations: Type.Array(
+        Type.Object({
+          src_ip: Type.String(),
+          action: Type.Union([Type.Literal('block'), Type.Literal('investigate'), Type.Literal('monitor')]),
+          reasons: Type.Array(Type.String(), { description: 'suspicious sessions, highest risk, share of the batch bytes' }),
+        }),
+        { description: RECOMMENDATION_RULE },
+      ),
     }),
   },
   { $id: 'BatchResponse', title: 'BatchResponse' },

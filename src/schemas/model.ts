@@ -15,6 +15,8 @@ export const TrainingMetricsSchema = Type.Object(
       { description: "mean silhouette of each detector's split on the scaled features (null: one group only)" },
     ),
     labels: Type.Object({ positive: Count, negative: Count }),
+    suspicious: Type.Integer({ minimum: 0, description: 'training rows the served models answer suspicious for' }),
+    suspicious_rate: Type.Number(),
     holdout: Type.Object(
       {
         accuracy: Type.Number(),
@@ -25,6 +27,10 @@ export const TrainingMetricsSchema = Type.Object(
         support: Count,
         train_rows: Count,
         test_rows: Count,
+        roc_auc: Type.Union([Type.Number(), Type.Null()], { description: "Random Forest probability's ROC AUC; null unless labels were provided" }),
+        average_precision: Type.Union([Type.Number(), Type.Null()], { description: "Random Forest probability's average precision; null unless labels were provided" }),
+        isolation_forest_roc_auc: Type.Union([Type.Number(), Type.Null()], { description: 'Isolation Forest score ROC AUC on the same rows; null unless labels were provided' }),
+        isolation_forest_average_precision: Type.Union([Type.Number(), Type.Null()]),
       },
       { description: 'Random Forest on a stratified 70/30 hold-out' },
     ),
@@ -46,6 +52,23 @@ export const ModelInfoSchema = Type.Object(
     label_source: Type.Union([Type.Literal('provided'), Type.Literal('derived')]),
     anomaly_threshold: Type.Number(),
     metrics: Type.Ref('TrainingMetrics'),
+    surrogate_rules: Type.Object(
+      {
+        fidelity: Type.Number({ description: "the tree's agreement with the served verdict on held-out training rows" }),
+        max_depth: Count,
+        rows_used: Type.Integer({ minimum: 0, description: 'training rows the tree was fitted on (a stratified sample)' }),
+        fidelity_rows: Count,
+        rules: Type.Array(
+          Type.Object({
+            conditions: Type.Array(Type.String(), { description: "in the record's own fields and human units, all of which hold" }),
+            verdict: Type.Union([Type.Literal('suspicious'), Type.Literal('normal')]),
+            support: Type.Integer({ minimum: 0, description: 'training records reaching this rule' }),
+            precision: Type.Number({ description: 'share of them with this verdict' }),
+          }),
+        ),
+      },
+      { description: 'a depth <= 4 decision tree (ml-cart) distilled from the served verdict, as rules; suspicious rules first' },
+    ),
     versions: Type.Array(Type.String(), { description: 'versions kept in MODEL_DIR, oldest first' }),
   },
   { $id: 'ModelInfo', title: 'ModelInfo' },

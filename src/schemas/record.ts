@@ -6,7 +6,7 @@
  * before creation_time). test/schemas/record-agreement.test.ts keeps the two equal.
  */
 import { Type, type TSchema } from 'typebox';
-import { FALSE_LABELS, MAX_BYTES, MAX_STRING_LENGTH, TRUE_LABELS } from '../ml/data/record.js';
+import { FALSE_LABELS, MAX_BYTES, MAX_ID_LENGTH, MAX_STRING_LENGTH, TRUE_LABELS } from '../ml/data/record.js';
 
 const text = (description: string) => Type.String({ maxLength: MAX_STRING_LENGTH, description });
 const dateTime = (description: string) => Type.String({ format: 'date-time', maxLength: 64, description });
@@ -60,6 +60,11 @@ export const TrafficRecordSchema = Type.Object(
     'source.name': optional(text('source name')),
     time: optional(dateTime('event time, RFC 3339')),
     detection_types: optional(text('detection types')),
+    id: optional(
+      Type.Union([Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ maxLength: MAX_ID_LENGTH })], {
+        description: 'your own id for the record, echoed on its result (join results without counting)',
+      }),
+    ),
     label: optional(
       Type.Union([Type.Boolean(), Type.Integer({ minimum: 0, maximum: 1 }), Type.Union([...TRUE_LABELS, ...FALSE_LABELS].map((l) => Type.Literal(l)))], {
         description: 'ground truth, used only by /train (1 = malicious): 0/1, true/false, or those as strings',

@@ -29,6 +29,25 @@ describe('POST /batch', () => {
     expect(summary.by_country[0]).toMatchObject({ country: 'US', count: 113 });
     expect(summary.by_hour.reduce((a: number, h: { count: number }) => a + h.count, 0)).toBe(282);
     expect(summary.top_sources.length).toBeLessThanOrEqual(10);
+    expect(summary.recommendations[0]).toMatchObject({ src_ip: '155.91.45.242', action: 'block' });
+    expect(results.map((r: { src_ip: string }) => r.src_ip)).toEqual(CSV.trim().split('\n').slice(1).map((l) => l.split(',')[4]));
+  });
+
+  it("echoes each record's own id and src_ip on its result, from JSON and from a CSV id column", async () => {
+    const json = await batchJson({ records: [{ ...EXAMPLE_RECORD, id: 'evt-1' }, EXAMPLE_RECORD, { ...EXAMPLE_RECORD, id: 42, src_ip: '10.0.0.9' }] });
+    expect(json.statusCode).toBe(200);
+    const results = json.json().results;
+    expect(results.map((r: { id?: unknown; src_ip: string }) => [r.id, r.src_ip])).toEqual([
+      ['evt-1', EXAMPLE_RECORD.src_ip],
+      [undefined, EXAMPLE_RECORD.src_ip],
+      [42, '10.0.0.9'],
+    ]);
+    const lines = CSV.trim().split('\n').slice(0, 4);
+    const csv = await batchCsv([`id,${lines[0]}`, ...lines.slice(1).map((l, i) => `row-${i + 1},${l}`)].join('\n'));
+    expect(csv.json().results.map((r: { id: string }) => r.id)).toEqual(['row-1', 'row-2', 'row-3']);
+    const bad = await batchJson({ records: [{ ...EXAMPLE_RECORD, id: 'x'.repeat(129) }] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toBe('records[0].id must be an integer or a string of at most 128 characters');
   });
 
   it('answers records in input order, each exactly as /score would', async () => {

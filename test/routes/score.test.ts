@@ -16,7 +16,7 @@ describe('POST /score', () => {
   it('answers the contract fields for a dataset record', async () => {
     const res = await request(app.server).post('/score').send(EXAMPLE_RECORD).expect(200);
     expect(Object.keys(res.body).sort()).toEqual(
-      ['anomaly_score', 'baseline_outlier', 'is_anomaly', 'model_version', 'reasons', 'risk_level', 'risk_probability', 'verdict'].sort(),
+      ['src_ip', 'anomaly_score', 'baseline_outlier', 'is_anomaly', 'novel_fields', 'missing_fields', 'model_version', 'reasons', 'risk_level', 'risk_probability', 'verdict'].sort(),
     );
     expect(res.body.model_version).toBe(app.models.current.version);
     expect(res.body.anomaly_score).toBeGreaterThan(0);

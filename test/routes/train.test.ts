@@ -60,6 +60,7 @@ describe('POST /train: training', () => {
     expect(body).toMatchObject({ trained_rows: 282, label_source: 'derived' });
     expect(body.model_version).not.toBe(before);
     expect(body.metrics.holdout.confusion_matrix).toHaveLength(2);
+    expect(body.metrics.holdout.roc_auc).toBeNull(); // derived labels: ranking against them would be circular
     expect(body.metrics.top_sources.map((s: { src_ip: string }) => s.src_ip)).toContain('155.91.45.242');
     expect(body.duration_ms).toBeGreaterThan(0);
 
@@ -81,7 +82,16 @@ describe('POST /train: training', () => {
     const res = await train({ records }, { query: '?trees=30' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ trained_rows: 600, label_source: 'provided' });
-    expect(res.json().metrics.holdout.f1).toBeGreaterThan(0.9);
+    const holdout = res.json().metrics.holdout;
+    expect(holdout.f1).toBeGreaterThan(0.9);
+    // provided labels: ranking quality of both forests on the hold-out, in /train and in /model
+    expect(holdout.roc_auc).toBeGreaterThan(0.95);
+    expect(holdout.average_precision).toBeGreaterThan(0.9);
+    expect(holdout.isolation_forest_roc_auc).toBeGreaterThan(0.5);
+    expect(holdout.isolation_forest_average_precision).toBeGreaterThan(0);
+    const model = (await app.inject({ method: 'GET', url: '/model' })).json();
+    expect(model.metrics.holdout.roc_auc).toBe(holdout.roc_auc);
+    expect(model.surrogate_rules.rules.length).toBeGreaterThan(0);
   });
 
   it('is 409 for a second /train while one runs, and both settle cleanly', async () => {

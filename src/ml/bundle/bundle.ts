@@ -1,19 +1,24 @@
 /**
- * The model bundle: encoder, scaler, Isolation Forest, Random Forest and IQR
- * baseline of one training run, with its manifest. It is immutable; the service
- * holds exactly one behind one reference and replaces it whole, so a request
- * never mixes parts of two versions.
+ * The model bundle: encoder, scaler, Isolation Forest, Random Forest, IQR
+ * baseline (the rare-value detector reads the encoder's tables), the surrogate
+ * rules and the training profile of one training run, with its manifest. It is
+ * immutable; the service holds exactly one behind one reference and replaces it
+ * whole, so a request never mixes parts of two versions.
  */
+import type { TrafficRecord } from '../data/record.js';
 import { IqrBaseline } from '../detectors/baseline.js';
-import { explain, riskLevel, verdict, type RiskLevel, type Verdict } from '../insight/explain.js';
 import { FeatureEncoder, N_FEATURES } from '../detectors/features.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { RandomForestClassifier } from '../detectors/random-forest.js';
-import type { TrafficRecord } from '../data/record.js';
+import { missingFields, novelFields } from '../detectors/rare-values.js';
 import { StandardScaler } from '../detectors/scaler.js';
+import { TrainingProfile } from '../insight/drift.js';
+import { explain, riskLevel, verdict, type Detections, type RiskLevel, type Verdict } from '../insight/explain.js';
+import { SurrogateTree } from '../insight/surrogate.js';
 import type { Manifest } from './manifest.js';
 
-export const BUNDLE_FORMAT = 1;
+/** 2: absent fields imputed, the surrogate rules and the training profile (drift) added. */
+export const BUNDLE_FORMAT = 2;
 
 /** Artifact file of each model inside a version directory. */
 export const MODEL_FILES = {
@@ -22,18 +27,32 @@ export const MODEL_FILES = {
   isolationForest: 'isolation-forest.json',
   randomForest: 'random-forest.json',
   baseline: 'baseline.json',
+  surrogate: 'surrogate.json',
+  profile: 'profile.json',
 } as const;
 export type ModelPart = keyof typeof MODEL_FILES;
 
 export interface ScoreResult {
+  /** the client's id for the record, when it gave one */
+  id?: string | number;
+  src_ip: string;
   verdict: Verdict;
   anomaly_score: number;
   is_anomaly: boolean;
   risk_probability: number;
   baseline_outlier: boolean;
+  /** client keys of the fields with a rare or never-seen value (the rare-value detector) */
+  novel_fields: readonly string[];
+  /** client keys of the fields the model uses that the record did not give */
+  missing_fields: readonly string[];
   risk_level: RiskLevel;
-  reasons: string[];
+  reasons: readonly string[];
   model_version: string;
+}
+
+/** Told of every record scored (the drift window): its unscaled features and what was decided. */
+export interface ScoreObserver {
+  observe(raw: Float64Array, isAnomaly: boolean, suspicious: boolean): void;
 }
 
 export interface BundleParts {
@@ -42,6 +61,8 @@ export interface BundleParts {
   isolationForest: IsolationForest;
   randomForest: RandomForestClassifier;
   baseline: IqrBaseline;
+  surrogate: SurrogateTree;
+  profile: TrainingProfile;
 }
 
 export class ModelBundle {
@@ -50,8 +71,11 @@ export class ModelBundle {
   readonly isolationForest: IsolationForest;
   readonly randomForest: RandomForestClassifier;
   readonly baseline: IqrBaseline;
-  /** Per-bundle scratch row: scoring is synchronous, so one buffer serves every call. */
-  private readonly scratch = new Float64Array(N_FEATURES);
+  readonly surrogate: SurrogateTree;
+  readonly profile: TrainingProfile;
+  /** Per-bundle scratch rows (unscaled, scaled): scoring is synchronous, so one pair serves every call. */
+  private readonly raw = new Float64Array(N_FEATURES);
+  private readonly scaled = new Float64Array(N_FEATURES);
 
   constructor(
     readonly manifest: Readonly<Manifest>,
@@ -63,6 +87,8 @@ export class ModelBundle {
     this.isolationForest = parts.isolationForest;
     this.randomForest = parts.randomForest;
     this.baseline = parts.baseline;
+    this.surrogate = parts.surrogate;
+    this.profile = parts.profile;
     Object.freeze(this.manifest);
     Object.freeze(this);
   }
@@ -71,40 +97,51 @@ export class ModelBundle {
     return this.manifest.version;
   }
 
-  /** The three detectors' raw outputs for one record, without explanations. */
-  detect(record: TrafficRecord): { anomalyScore: number; riskProbability: number; baselineOutlier: boolean } {
-    const x = this.scratch;
-    this.encoder.transform(record, x, 0);
-    this.scaler.transformRow(x, 0);
-    return {
-      anomalyScore: this.isolationForest.score(x, 0),
-      riskProbability: this.randomForest.predictProbability(x, 0),
+  /**
+   * The full verdict of one record, as POST /score returns it.
+   * @param observer told of the record (the drift window); none: not tracked
+   */
+  score(record: TrafficRecord, observer?: ScoreObserver | null): ScoreResult {
+    const { raw, scaled } = this;
+    this.encoder.transform(record, raw, 0);
+    scaled.set(raw);
+    this.scaler.transformRow(scaled, 0);
+    const anomalyScore = this.isolationForest.score(scaled, 0);
+    const novel = novelFields(this.encoder, record);
+    const missing = missingFields(this.encoder, record);
+    const detections: Detections = {
+      isAnomaly: this.isolationForest.isAnomaly(anomalyScore),
+      riskProbability: this.randomForest.predictProbability(scaled, 0),
       baselineOutlier: this.baseline.isOutlier(record),
+      novel: novel.length,
     };
-  }
-
-  /** The full verdict of one record, as POST /score returns it. */
-  score(record: TrafficRecord): ScoreResult {
-    const { anomalyScore, riskProbability, baselineOutlier } = this.detect(record);
-    const isAnomaly = this.isolationForest.isAnomaly(anomalyScore);
-    return {
-      verdict: verdict(isAnomaly, riskProbability),
+    const risk = riskLevel(detections);
+    const v = verdict(detections);
+    observer?.observe(raw, detections.isAnomaly, v === 'suspicious');
+    const result: ScoreResult = {
+      src_ip: record.srcIp,
+      verdict: v,
       anomaly_score: anomalyScore,
-      is_anomaly: isAnomaly,
-      risk_probability: riskProbability,
-      baseline_outlier: baselineOutlier,
-      risk_level: riskLevel(isAnomaly, riskProbability, baselineOutlier),
+      is_anomaly: detections.isAnomaly,
+      risk_probability: detections.riskProbability,
+      baseline_outlier: detections.baselineOutlier,
+      novel_fields: novel,
+      missing_fields: missing,
+      risk_level: risk,
       reasons: explain({
         record,
+        detections,
+        risk,
         anomalyScore,
         anomalyThreshold: this.isolationForest.threshold,
-        isAnomaly,
-        riskProbability,
         encoder: this.encoder,
         baseline: this.baseline,
+        missing,
       }),
       model_version: this.manifest.version,
     };
+    // The client's id first, as a person reading the JSON expects it; absent when not given.
+    return record.id === null ? result : { id: record.id, ...result };
   }
 
   /** Serialised artifacts, one JSON text per model file. */
@@ -125,6 +162,8 @@ export class ModelBundle {
       isolationForest: IsolationForest.fromJSON(json.isolationForest, n),
       randomForest: RandomForestClassifier.fromJSON(json.randomForest, n),
       baseline: IqrBaseline.fromJSON(json.baseline),
+      surrogate: SurrogateTree.fromJSON(json.surrogate),
+      profile: TrainingProfile.fromJSON(json.profile, encoder.featureNames),
     });
   }
 }
@@ -136,6 +175,7 @@ export function checkParts(parts: BundleParts): void {
     ['scaler', parts.scaler.nFeatures],
     ['isolation forest', parts.isolationForest.nFeatures],
     ['random forest', parts.randomForest.nFeatures],
+    ['training profile', parts.profile.nFeatures],
   ] as const) {
     if (width !== n) throw new RangeError(`model bundle: the ${name} has ${width} features, the encoder ${n}`);
   }
@@ -150,5 +190,7 @@ export function serializeParts(parts: BundleParts): Record<ModelPart, string> {
     isolationForest: JSON.stringify(parts.isolationForest.toJSON()),
     randomForest: JSON.stringify(parts.randomForest.toJSON()),
     baseline: JSON.stringify(parts.baseline.toJSON()),
+    surrogate: JSON.stringify(parts.surrogate.toJSON()),
+    profile: JSON.stringify(parts.profile.toJSON()),
   };
 }

@@ -32,7 +32,18 @@ export interface TrainingMetrics {
   /** mean silhouette of each detector's two-group split on the scaled features; null when it found one group only */
   silhouette: { isolation_forest: number | null; iqr_baseline: number | null; rows_used: number };
   labels: { positive: number; negative: number };
-  holdout: ClassificationMetrics & { train_rows: number; test_rows: number };
+  /** rows the service answers suspicious for (the surrogate rules' target) */
+  suspicious: number;
+  suspicious_rate: number;
+  holdout: ClassificationMetrics & {
+    train_rows: number;
+    test_rows: number;
+    /** ranking quality on the hold-out, with provided labels only (null with derived labels) */
+    roc_auc: number | null;
+    average_precision: number | null;
+    isolation_forest_roc_auc: number | null;
+    isolation_forest_average_precision: number | null;
+  };
   feature_importances: Record<string, number>;
   top_sources: SourceSummary[];
 }

@@ -9,10 +9,14 @@
 import { IqrBaseline } from '../detectors/baseline.js';
 import type { ManifestDraft, SourceSummary, TrainingMetrics, TrainingParameters } from './manifest.js';
 import { serializeParts, type ModelPart } from './bundle.js';
-import { classificationMetrics, silhouetteScore, stratifiedSplit } from '../insight/evaluate.js';
+import { averagePrecision, classificationMetrics, rocAuc, silhouetteScore, stratifiedSplit } from '../insight/evaluate.js';
+import { TrainingProfile } from '../insight/drift.js';
+import { RISK_CUTOFF, verdict, type Detections } from '../insight/explain.js';
+import { SurrogateTree, type SurrogateRules } from '../insight/surrogate.js';
+import { novelFields } from '../detectors/rare-values.js';
 import { FEATURE_NAMES, FeatureEncoder } from '../detectors/features.js';
 import { checkIsolationOptions, IsolationForest } from '../detectors/isolation-forest.js';
-import { selectRows } from '../core/matrix.js';
+import { selectRows, type Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 import { checkForestOptions, RandomForestClassifier } from '../detectors/random-forest.js';
 import type { TrafficRecord } from '../data/record.js';
@@ -54,6 +58,7 @@ export interface TrainingOutput {
   draft: ManifestDraft;
   artifacts: Record<ModelPart, string>;
   metrics: TrainingMetrics;
+  surrogate: SurrogateRules;
 }
 
 /** Validates the public hyper-parameters; a bad one is a TrainingError naming it. */
@@ -120,8 +125,26 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
   const forestOptions = { nTrees: params.trees, maxDepth: params.max_depth, seed: params.seed };
   const onTree = (stage: string) => (done: number) => progress(stage, done, params.trees);
   const holdoutForest = RandomForestClassifier.fit(selectRows(x, split.train), pick(y, split.train), forestOptions, onTree('random forest (hold-out)'));
-  const holdout = classificationMetrics(pick(y, split.test), holdoutForest.predict(selectRows(x, split.test)));
+  const testTruth = pick(y, split.test);
+  const testProbabilities = holdoutForest.predictProbabilities(selectRows(x, split.test));
+  const holdout = classificationMetrics(testTruth, Uint8Array.from(testProbabilities, (p) => (p >= RISK_CUTOFF ? 1 : 0)));
+  // Ranking metrics mean something against labels given from outside only: derived labels are the
+  // unsupervised detectors' own output, so scoring them against it would be circular.
+  const provided = labelSource === 'provided';
+  const testScores = Float64Array.from(split.test, (i) => scores[i]);
+  const ranking = {
+    roc_auc: provided ? rocAuc(testTruth, testProbabilities) : null,
+    average_precision: provided ? averagePrecision(testTruth, testProbabilities) : null,
+    isolation_forest_roc_auc: provided ? rocAuc(testTruth, testScores) : null,
+    isolation_forest_average_precision: provided ? averagePrecision(testTruth, testScores) : null,
+  };
   const forest = RandomForestClassifier.fit(x, y, forestOptions, onTree('random forest (all rows)'));
+
+  // What the service will answer for each training row: the surrogate learns it, the profile keeps its rate.
+  progress('surrogate rules', 0, 1);
+  const served = servedVerdicts(records, x, anomalous, outlier, forest, encoder);
+  const surrogate = SurrogateTree.fit(records, served, params.seed);
+  const profile = TrainingProfile.fit(raw, FEATURE_NAMES, count(anomalous) / n, count(served) / n);
 
   progress('report', 0, 1);
   const silRows = Math.min(n, 2000);
@@ -137,7 +160,9 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
       rows_used: silRows,
     },
     labels: { positive, negative: n - positive },
-    holdout: { ...holdout, train_rows: split.train.length, test_rows: split.test.length },
+    holdout: { ...holdout, ...ranking, train_rows: split.train.length, test_rows: split.test.length },
+    suspicious: count(served),
+    suspicious_rate: count(served) / n,
     feature_importances: Object.fromEntries(FEATURE_NAMES.map((f, j) => [f, forest.importances[j]])),
     top_sources: topSources(records, scores, anomalous, 10),
   };
@@ -150,7 +175,28 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
     anomaly_threshold: iforest.threshold,
     metrics,
   };
-  return { draft, artifacts: serializeParts({ encoder, scaler, isolationForest: iforest, randomForest: forest, baseline }), metrics };
+  const artifacts = serializeParts({ encoder, scaler, isolationForest: iforest, randomForest: forest, baseline, surrogate, profile });
+  return { draft, artifacts, metrics, surrogate: surrogate.summary };
+}
+
+/** 1 where the service will answer `suspicious` for the training row (the same rule as ModelBundle.score). */
+export function servedVerdicts(
+  records: readonly TrafficRecord[],
+  x: Matrix,
+  anomalous: Uint8Array,
+  outlier: Uint8Array,
+  forest: RandomForestClassifier,
+  encoder: FeatureEncoder,
+): Uint8Array {
+  return Uint8Array.from(records, (r, i) => {
+    const d: Detections = {
+      isAnomaly: anomalous[i] === 1,
+      riskProbability: forest.predictProbability(x.data, i * x.cols),
+      baselineOutlier: outlier[i] === 1,
+      novel: novelFields(encoder, r).length,
+    };
+    return verdict(d) === 'suspicious' ? 1 : 0;
+  });
 }
 
 /**

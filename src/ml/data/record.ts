@@ -21,7 +21,12 @@ export interface TrafficRecord {
   readonly dstPort: number | null;
   /** ground truth when given (1 = malicious), else null */
   readonly label: 0 | 1 | null;
+  /** the client's own id for the record, echoed on its result; null when not given */
+  readonly id: string | number | null;
 }
+
+/** Longest accepted client id. */
+export const MAX_ID_LENGTH = 128;
 
 /** A record that cannot be used; `field` names the offending key. */
 export class RecordError extends Error {
@@ -159,6 +164,7 @@ export function parseRecord(raw: unknown): TrafficRecord {
     responseCode: integer(r, 'response.code', 100, 599, false),
     dstPort: integer(r, 'dst_port', 0, 65535, false),
     label: label(r),
+    id: clientId(r),
   };
 }
 
@@ -218,6 +224,14 @@ function ip(r: Record<string, unknown>, key: string, required: boolean): string 
   // off the host that saw it.
   if (isIP(v) === 0 || v.includes('%')) throw new RecordError(key, 'must be an IPv4 or IPv6 address');
   return v;
+}
+
+function clientId(r: Record<string, unknown>): string | number | null {
+  const v = present(r, 'id');
+  if (v === undefined) return null;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string' && v.length <= MAX_ID_LENGTH) return v;
+  throw new RecordError('id', `must be an integer or a string of at most ${MAX_ID_LENGTH} characters`);
 }
 
 function label(r: Record<string, unknown>): 0 | 1 | null {

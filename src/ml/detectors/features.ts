@@ -13,9 +13,14 @@
  *   for upload- and download-heavy sessions and finite when either side is 0.
  * - hour of day is cyclic, so it is encoded as sin/cos: 23:00 is next to 00:00.
  * - Categorical fields (country, protocol, port, response code) are frequency
- *   encoded: one column each holding the share of training rows with that value.
- *   One column per field however many values exist, and a value unseen at
- *   training time maps to 0, "never seen", which is itself a signal of rarity.
+ *   encoded: one column each holding the share of training rows, among those
+ *   that gave the field, with that value. One column per field however many
+ *   values exist, and a value unseen at training time maps to 0, "never seen".
+ * - An absent field is unknown, not unseen: it takes the typical training value
+ *   of its column (the median encoded value of the rows that gave the field), in
+ *   training and scoring alike, so leaving a field out never makes a record look
+ *   rarer than a typical one would. A field no training row gave is not used by
+ *   the model at all (its column is constant).
  */
 import { checkName } from '../core/codec.js';
 import { createMatrix, type Matrix } from '../core/matrix.js';
@@ -40,10 +45,17 @@ export const N_FEATURES = FEATURE_NAMES.length;
 /** Values kept per categorical field; rarer values encode as unseen (0). */
 const MAX_CATEGORIES = 1000;
 
-const CATEGORICAL = ['country', 'protocol', 'dstPort', 'responseCode'] as const;
-type Categorical = (typeof CATEGORICAL)[number];
-/** A categorical value as the record holds it (absent is null, a category of its own). */
-type Category = string | number | null;
+export const CATEGORICAL = ['country', 'protocol', 'dstPort', 'responseCode'] as const;
+export type Categorical = (typeof CATEGORICAL)[number];
+/** The key clients know each categorical field by. */
+export const CATEGORICAL_KEYS: Readonly<Record<Categorical, string>> = {
+  country: 'src_ip_country_code',
+  protocol: 'protocol',
+  dstPort: 'dst_port',
+  responseCode: 'response.code',
+};
+/** A categorical value as the record holds it (absent values are never looked up). */
+type Category = string | number;
 const DAY_MS = 86_400_000;
 
 /** Session duration in seconds (never negative: parseRecord rejects end < start). */
@@ -67,34 +79,66 @@ export interface FeatureEncoderJSON {
   nFeatures: number;
   featureNames: string[];
   frequencies: Record<Categorical, [Category, number][]>;
+  /** the value an absent field encodes as: the median encoded value of the training rows that gave it */
+  imputed: Record<Categorical, number>;
+  /** training rows that gave each field; 0: the model does not use the field */
+  present: Record<Categorical, number>;
 }
 
 /** Fitted feature extraction: holds the categorical frequency tables. */
 export class FeatureEncoder {
   readonly featureNames: readonly string[] = FEATURE_NAMES;
   // Keyed by the record's own value (no String() per lookup: this is the scoring hot path).
-  private constructor(private readonly frequencies: Record<Categorical, Map<Category, number>>) {}
+  private constructor(
+    private readonly frequencies: Record<Categorical, Map<Category, number>>,
+    private readonly imputed: Readonly<Record<Categorical, number>>,
+    private readonly present: Readonly<Record<Categorical, number>>,
+  ) {}
 
   /** Learns the categorical frequency tables from training records. */
   static fit(records: readonly TrafficRecord[]): FeatureEncoder {
     if (records.length === 0) throw new RangeError('FeatureEncoder.fit: no records');
     const frequencies = {} as Record<Categorical, Map<Category, number>>;
+    const imputed = {} as Record<Categorical, number>;
+    const present = {} as Record<Categorical, number>;
     for (const field of CATEGORICAL) {
       const counts = new Map<Category, number>();
-      for (const r of records) counts.set(r[field], (counts.get(r[field]) ?? 0) + 1);
+      let given = 0;
+      for (const r of records) {
+        const v = r[field];
+        if (v === null) continue;
+        given++;
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+      }
       // Keep the most frequent values; ties broken by value so the table is deterministic.
       const top = [...counts]
         .sort((a, b) => b[1] - a[1] || (String(a[0]) < String(b[0]) ? -1 : 1))
         .slice(0, MAX_CATEGORIES)
-        .map(([k, c]) => [k, c / records.length] as [Category, number]);
+        .map(([k, c]) => [k, c / given] as [Category, number]);
       frequencies[field] = new Map(top);
+      present[field] = given;
+      imputed[field] = medianShare(counts, given);
     }
-    return new FeatureEncoder(frequencies);
+    return new FeatureEncoder(frequencies, imputed, present);
   }
 
-  /** Share of training rows whose `field` had this record's value (0 if unseen). */
+  /**
+   * Share of the training rows that gave `field` whose value was this record's (0 if unseen); the
+   * imputed typical value when the record does not give the field.
+   */
   frequency(field: Categorical, r: TrafficRecord): number {
-    return this.frequencies[field].get(r[field]) ?? 0;
+    const v = r[field];
+    return v === null ? this.imputed[field] : (this.frequencies[field].get(v) ?? 0);
+  }
+
+  /** Share of the training rows that gave `field` whose value was `value` (0 if unseen). */
+  share(field: Categorical, value: Category): number {
+    return this.frequencies[field].get(value) ?? 0;
+  }
+
+  /** Whether the model uses the field: some training row gave it. */
+  uses(field: Categorical): boolean {
+    return this.present[field] > 0;
   }
 
   /** Writes the feature vector of one record into out[offset..offset+N_FEATURES). */
@@ -124,7 +168,7 @@ export class FeatureEncoder {
   toJSON(): FeatureEncoderJSON {
     const frequencies = {} as Record<Categorical, [Category, number][]>;
     for (const field of CATEGORICAL) frequencies[field] = [...this.frequencies[field]];
-    return { name: 'FeatureEncoder', nFeatures: N_FEATURES, featureNames: [...FEATURE_NAMES], frequencies };
+    return { name: 'FeatureEncoder', nFeatures: N_FEATURES, featureNames: [...FEATURE_NAMES], frequencies, imputed: { ...this.imputed }, present: { ...this.present } };
   }
 
   static fromJSON(json: unknown): FeatureEncoder {
@@ -136,17 +180,41 @@ export class FeatureEncoder {
       );
     }
     const raw = obj.frequencies as Record<string, unknown> | undefined;
+    const rawImputed = obj.imputed as Record<string, unknown> | undefined;
+    const rawPresent = obj.present as Record<string, unknown> | undefined;
     const frequencies = {} as Record<Categorical, Map<Category, number>>;
+    const imputed = {} as Record<Categorical, number>;
+    const present = {} as Record<Categorical, number>;
     const keyType = { country: 'string', protocol: 'string', dstPort: 'number', responseCode: 'number' } as const;
+    const isShare = (v: unknown): v is number => typeof v === 'number' && v >= 0 && v <= 1;
     for (const field of CATEGORICAL) {
       const entries = raw?.[field];
-      const ok = (e: unknown): boolean =>
-        Array.isArray(e) && e.length === 2 && (e[0] === null || typeof e[0] === keyType[field]) && typeof e[1] === 'number' && e[1] >= 0 && e[1] <= 1;
+      const ok = (e: unknown): boolean => Array.isArray(e) && e.length === 2 && typeof e[0] === keyType[field] && isShare(e[1]);
       if (!Array.isArray(entries) || !entries.every(ok)) {
         throw new TypeError(`FeatureEncoder.frequencies.${field}: expected [value, share] pairs`);
       }
       frequencies[field] = new Map(entries as [Category, number][]);
+      const imp = rawImputed?.[field];
+      const given = rawPresent?.[field];
+      if (!isShare(imp)) throw new TypeError(`FeatureEncoder.imputed.${field}: expected a share in [0, 1]`);
+      if (typeof given !== 'number' || !Number.isSafeInteger(given) || given < 0) throw new TypeError(`FeatureEncoder.present.${field}: expected a row count`);
+      imputed[field] = imp;
+      present[field] = given;
     }
-    return new FeatureEncoder(frequencies);
+    return new FeatureEncoder(frequencies, imputed, present);
   }
+}
+
+/** The median, over the rows that gave a field, of their value's share: the encoded value of a typical row. */
+function medianShare(counts: Map<Category, number>, given: number): number {
+  if (given === 0) return 0;
+  // Rows sorted by their value's share, ascending; the median row is at (given - 1) / 2 (lower middle).
+  const byShare = [...counts.values()].sort((a, b) => a - b);
+  let seen = 0;
+  const middle = Math.floor((given - 1) / 2);
+  for (const c of byShare) {
+    seen += c;
+    if (seen > middle) return c / given;
+  }
+  return byShare[byShare.length - 1] / given;
 }

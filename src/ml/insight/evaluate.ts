@@ -22,8 +22,7 @@ export function stratifiedSplit(y: ArrayLike<number>, rng: Random, testShare = 0
     let k = Math.round(members.length * testShare);
     if (k === 0 && members.length >= 2) k = 1;
     if (k === members.length && members.length >= 2) k = members.length - 1;
-    test.push(...members.slice(0, k));
-    train.push(...members.slice(k));
+    for (let i = 0; i < members.length; i++) (i < k ? test : train).push(members[i]); // no spread: classes may hold 100,000s
   }
   return { train: Int32Array.from(train.sort((a, b) => a - b)), test: Int32Array.from(test.sort((a, b) => a - b)) };
 }
@@ -98,4 +97,57 @@ export function silhouetteScore(x: Matrix, labels: ArrayLike<number>, rng: Rando
     total += m > 0 ? (inter - intra) / m : 0;
   }
   return total / n;
+}
+
+/**
+ * Area under the ROC curve of scores for the positive class (1): the probability that a random
+ * positive scores above a random negative, ties counting half (Mann-Whitney U over average ranks,
+ * equal to scikit-learn's roc_auc_score). null when a class is missing.
+ */
+export function rocAuc(truth: ArrayLike<number>, scores: ArrayLike<number>): number | null {
+  const n = truth.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let positives = 0;
+  let rankSum = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
+    const averageRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (truth[order[k]] === 1) {
+        positives++;
+        rankSum += averageRank;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return null;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/**
+ * Average precision of scores for the positive class: sum over thresholds of (R_k - R_k-1) P_k, with
+ * tied scores taken as one threshold (scikit-learn's average_precision_score). null without positives.
+ */
+export function averagePrecision(truth: ArrayLike<number>, scores: ArrayLike<number>): number | null {
+  const n = truth.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += truth[i] === 1 ? 1 : 0;
+  if (positives === 0) return null;
+  let tp = 0;
+  let seen = 0;
+  let ap = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
+    let newTp = 0;
+    for (let k = i; k <= j; k++) newTp += truth[order[k]] === 1 ? 1 : 0;
+    tp += newTp;
+    seen += j - i + 1;
+    ap += (newTp / positives) * (tp / seen);
+    i = j + 1;
+  }
+  return ap;
 }

@@ -1,28 +1,38 @@
 /**
- * Turns the three detectors' outputs into a verdict, a risk level and reasons a
+ * Turns the four detectors' outputs into a verdict, a risk level and reasons a
  * person can act on.
  *
- * risk_level rule (also in the README and openapi.yaml). Count the detectors
- * that flag the record: the Isolation Forest (is_anomaly), the Random Forest
- * (risk_probability >= 0.5) and the IQR baseline (baseline_outlier).
- *   - critical: all three flag it, or the Isolation Forest does and the Random
- *     Forest gives it 0.9 or more;
- *   - high: two flag it;
- *   - medium: one flags it;
- *   - low: none does.
- * A `suspicious` verdict (is_anomaly or risk_probability >= 0.5) is therefore
- * always medium or above; a baseline outlier alone is `medium` but `normal`,
- * since the IQR fences are the weakest of the three detectors.
+ * The detectors: the Isolation Forest (is_anomaly), the Random Forest
+ * (risk_probability >= 0.5), the IQR baseline (baseline_outlier) and the
+ * rare-value detector (novel_fields not empty).
  *
- * Reasons are ordered by strength of evidence: measures beyond everything seen
- * in training first, then tails (99.9%, 99%), IQR fences, never-seen or rare
- * categories, and last the detectors' own statements. A plainly normal record
- * gets none.
+ * verdict: `suspicious` when the Isolation Forest or the Random Forest flags
+ * the record, or when novel values are backed: two or more novel fields, or a
+ * novel field together with any other detector. Otherwise `normal`.
+ *
+ * risk_level rule (also in the README and openapi.yaml). Count the detectors
+ * that flag the record:
+ *   - critical: three or more, or the Isolation Forest with a Random Forest
+ *     probability of 0.9 or more;
+ *   - high: two, or two or more novel fields;
+ *   - medium: one;
+ *   - low: none.
+ * So a suspicious verdict is always high or above when novel values made it,
+ * and medium or above otherwise; the IQR baseline alone or one novel field
+ * alone is `medium` but `normal`.
+ *
+ * Reasons: none for a low-risk record. Otherwise ordered by strength of
+ * evidence: measures beyond everything seen in training first, then tails
+ * (99.9%, 99%), IQR fences, novel categorical values, the detectors' own
+ * statements, and last the fields the record did not give. Numbers are shown
+ * with as many digits as it takes to tell them from the figure they are
+ * compared with.
  */
+import type { TrafficRecord } from '../data/record.js';
 import type { IqrBaseline, ProfileMeasure } from '../detectors/baseline.js';
 import { measure, PROFILE_MEASURES } from '../detectors/baseline.js';
-import type { FeatureEncoder } from '../detectors/features.js';
-import type { TrafficRecord } from '../data/record.js';
+import { CATEGORICAL, CATEGORICAL_KEYS, type FeatureEncoder } from '../detectors/features.js';
+import { RARE_SHARE } from '../detectors/rare-values.js';
 
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 export type Verdict = 'suspicious' | 'normal';
@@ -30,29 +40,31 @@ export type Verdict = 'suspicious' | 'normal';
 /** risk_probability at or above which the classifier calls a record malicious */
 export const RISK_CUTOFF = 0.5;
 
-export function riskLevel(isAnomaly: boolean, riskProbability: number, baselineOutlier: boolean): RiskLevel {
-  const rf = riskProbability >= RISK_CUTOFF;
-  const votes = Number(isAnomaly) + Number(rf) + Number(baselineOutlier);
-  if (votes === 3 || (isAnomaly && riskProbability >= 0.9)) return 'critical';
-  if (votes === 2) return 'high';
-  if (votes === 1) return 'medium';
+/** What the four detectors say of one record. */
+export interface Detections {
+  isAnomaly: boolean;
+  riskProbability: number;
+  baselineOutlier: boolean;
+  /** fields with a rare or never-seen value */
+  novel: number;
+}
+
+function votes(d: Detections): number {
+  return Number(d.isAnomaly) + Number(d.riskProbability >= RISK_CUTOFF) + Number(d.baselineOutlier) + Number(d.novel > 0);
+}
+
+export function riskLevel(d: Detections): RiskLevel {
+  const v = votes(d);
+  if (v >= 3 || (d.isAnomaly && d.riskProbability >= 0.9)) return 'critical';
+  if (v === 2 || d.novel >= 2) return 'high';
+  if (v === 1) return 'medium';
   return 'low';
 }
 
-export function verdict(isAnomaly: boolean, riskProbability: number): Verdict {
-  return isAnomaly || riskProbability >= RISK_CUTOFF ? 'suspicious' : 'normal';
+export function verdict(d: Detections): Verdict {
+  if (d.isAnomaly || d.riskProbability >= RISK_CUTOFF) return 'suspicious';
+  return d.novel >= 2 || (d.novel === 1 && votes(d) >= 2) ? 'suspicious' : 'normal';
 }
-
-/** Categorical fields explained, with the key clients know them by (a constant: this runs per record). */
-const CATEGORIES = [
-  ['country', 'src_ip_country_code'],
-  ['protocol', 'protocol'],
-  ['dstPort', 'dst_port'],
-  ['responseCode', 'response.code'],
-] as const satisfies readonly (readonly [Parameters<FeatureEncoder['frequency']>[0], string])[];
-
-/** Share of training rows below which a categorical value is called rare. */
-const RARE_SHARE = 0.01;
 
 interface Reason {
   strength: number;
@@ -61,17 +73,22 @@ interface Reason {
 
 export interface ExplainInput {
   record: TrafficRecord;
+  detections: Detections;
+  risk: RiskLevel;
   anomalyScore: number;
   anomalyThreshold: number;
-  isAnomaly: boolean;
-  riskProbability: number;
   encoder: FeatureEncoder;
   baseline: IqrBaseline;
+  /** client keys of the fields the model uses that the record does not give */
+  missing: readonly string[];
 }
 
-/** Reasons for a verdict, strongest first. */
-export function explain(input: ExplainInput): string[] {
-  const { record, baseline, encoder } = input;
+const NONE: readonly string[] = Object.freeze([]);
+
+/** Reasons for a verdict, strongest first; none for a low-risk record. */
+export function explain(input: ExplainInput): readonly string[] {
+  if (input.risk === 'low') return NONE;
+  const { record, baseline, encoder, detections } = input;
   const out: Reason[] = [];
   const described = new Set<string>();
   for (const m of PROFILE_MEASURES) {
@@ -81,12 +98,13 @@ export function explain(input: ExplainInput): string[] {
     const max = baseline.quantile(m, 1);
     const min = baseline.quantile(m, 0);
     let r: Reason | null = null;
-    if (v > max && max > min) r = { strength: 5, text: `${m} ${format(m, v)}, above all training traffic (max ${format(m, max)})` };
-    else if (v < min && max > min) r = { strength: 4.5, text: `${m} ${format(m, v)}, below all training traffic (min ${format(m, min)})` };
-    else if (rank >= 0.999 && max > min) r = { strength: 4, text: `${m} ${format(m, v)}, above 99.9% of training traffic` };
-    else if (rank <= 0.001 && max > min) r = { strength: 3.5, text: `${m} ${format(m, v)}, below 99.9% of training traffic` };
-    else if (rank >= 0.99 && max > min) r = { strength: 3, text: `${m} ${format(m, v)}, above 99% of training traffic` };
-    else if (v !== max && max === min) r = { strength: 3, text: `${m} ${format(m, v)}, training traffic was always ${format(m, max)}` };
+    if (max === min) {
+      if (v !== max) r = { strength: 3, text: `${m} ${format(m, v, max)}, training traffic was always ${format(m, max, v)}` };
+    } else if (v > max) r = { strength: 5, text: `${m} ${format(m, v, max)}, above all training traffic (max ${format(m, max, v)})` };
+    else if (v < min) r = { strength: 4.5, text: `${m} ${format(m, v, min)}, below all training traffic (min ${format(m, min, v)})` };
+    else if (rank >= 0.999) r = { strength: 4, text: `${m} ${format(m, v)}, above 99.9% of training traffic` };
+    else if (rank <= 0.001) r = { strength: 3.5, text: `${m} ${format(m, v)}, below 99.9% of training traffic` };
+    else if (rank >= 0.99) r = { strength: 3, text: `${m} ${format(m, v)}, above 99% of training traffic` };
     if (r) {
       out.push(r);
       described.add(m);
@@ -95,21 +113,27 @@ export function explain(input: ExplainInput): string[] {
   for (const f of baseline.violations(record)) {
     if (described.has(f.measure)) continue;
     const v = measure(record, f.measure);
-    const side = v > f.high ? `above the IQR fence ${format(f.measure, f.high)}` : `below the IQR fence ${format(f.measure, f.low)}`;
-    out.push({ strength: 2.5, text: `${f.measure} ${format(f.measure, v)}, ${side}` });
+    const fence = v > f.high ? f.high : f.low;
+    out.push({ strength: 2.5, text: `${f.measure} ${format(f.measure, v, fence)}, ${v > f.high ? 'above' : 'below'} the IQR fence ${format(f.measure, fence, v)}` });
   }
-  for (const [field, key] of CATEGORIES) {
-    const value = record[field];
-    if (value === null) continue;
-    const share = encoder.frequency(field, record);
-    if (share === 0) out.push({ strength: 2, text: `${key} ${String(value)} never seen in training traffic` });
-    else if (share < RARE_SHARE) out.push({ strength: 1, text: `${key} ${String(value)} is rare in training traffic (${pct(share)} of sessions)` });
+  if (detections.novel > 0) {
+    for (const field of CATEGORICAL) {
+      const value = record[field];
+      if (value === null || !encoder.uses(field)) continue;
+      const share = encoder.share(field, value);
+      const key = CATEGORICAL_KEYS[field];
+      if (share === 0) out.push({ strength: 2, text: `${key} ${String(value)} never seen in training traffic` });
+      else if (share < RARE_SHARE) out.push({ strength: 1.8, text: `${key} ${String(value)} is rare in training traffic (${pct(share)} of sessions)` });
+    }
   }
-  if (input.isAnomaly) {
+  if (detections.isAnomaly) {
     out.push({ strength: 1.5, text: `isolation score ${input.anomalyScore.toFixed(3)}, at or above the anomaly threshold ${input.anomalyThreshold.toFixed(3)}` });
   }
-  if (input.riskProbability >= RISK_CUTOFF) {
-    out.push({ strength: 1.4, text: `classifier risk ${input.riskProbability.toFixed(2)} of the malicious class` });
+  if (detections.riskProbability >= RISK_CUTOFF) {
+    out.push({ strength: 1.4, text: `classifier risk ${detections.riskProbability.toFixed(2)} of the malicious class` });
+  }
+  if (input.missing.length > 0) {
+    out.push({ strength: 0.5, text: `${input.missing.join(', ')} not given: scored as a typical training value` });
   }
   // Stable sort: equal strengths keep the measure order above.
   return out.sort((a, b) => b.strength - a.strength).map((r) => r.text);
@@ -119,19 +143,31 @@ function pct(share: number): string {
   return `${(share * 100).toFixed(share < 0.001 ? 2 : 1)}%`;
 }
 
-/** Human units: bytes as B/KB/MB/GB (powers of 1000), seconds, bytes per second. */
-export function format(m: ProfileMeasure, v: number): string {
-  if (m === 'session_duration_s') return `${trim(v)} s`;
-  const unit = m === 'avg_packet_size' ? 'B/s' : 'B';
-  const scales: [number, string][] = [
-    [1e9, 'G'],
-    [1e6, 'M'],
-    [1e3, 'K'],
-  ];
-  for (const [s, p] of scales) if (Math.abs(v) >= s) return `${trim(v / s)} ${p}${unit}`;
-  return `${trim(v)} ${unit}`;
+/**
+ * Human units: bytes as B/KB/MB/GB (powers of 1000), seconds, bytes per second. Given the figure it
+ * is compared with, it adds digits (up to 6 decimals) until the two read differently, so that
+ * "600.123 s" is never shown as "600 s, training traffic was always 600 s".
+ */
+export function format(m: ProfileMeasure, v: number, comparedWith?: number): string {
+  const unit = m === 'session_duration_s' ? 's' : m === 'avg_packet_size' ? 'B/s' : 'B';
+  // Both figures in the unit of the larger, so they read side by side.
+  const magnitude = Math.max(Math.abs(v), Math.abs(comparedWith ?? v));
+  const [scale, prefix] = m === 'session_duration_s' ? [1, ''] : (SCALES.find(([s]) => magnitude >= s) ?? [1, '']);
+  const x = v / scale;
+  let digits = Number.isInteger(x) ? 0 : Math.abs(x) >= 100 ? 0 : 1;
+  if (comparedWith !== undefined && comparedWith !== v) {
+    const y = comparedWith / scale;
+    while (digits < 6 && x.toFixed(digits) === y.toFixed(digits)) digits++;
+  }
+  return `${trimZeros(x.toFixed(digits))} ${prefix}${unit}`;
 }
 
-function trim(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(v >= 100 ? 0 : 1);
+const SCALES: readonly (readonly [number, string])[] = [
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'K'],
+];
+
+function trimZeros(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }

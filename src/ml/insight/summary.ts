@@ -2,10 +2,11 @@
  * The summary of a scored batch: totals, the sources with the most suspicious
  * records, and the geographic and temporal views the original dashboards
  * showed (records by country and by UTC hour). Every list is bounded: at most
- * 10 sources, one entry per country code seen, 24 hours.
+ * 10 sources, one entry per country code seen, 24 hours, 20 recommendations.
  */
 import type { ScoreResult } from '../bundle/bundle.js';
 import type { TrafficRecord } from '../data/record.js';
+import { higherRisk, recommend, type Recommendation, type SourceActivity } from './recommend.js';
 
 export interface BatchSummary {
   count: number;
@@ -14,6 +15,7 @@ export interface BatchSummary {
   top_sources: { src_ip: string; suspicious: number; count: number; bytes_in: number }[];
   by_country: { country: string; count: number; suspicious: number }[];
   by_hour: { hour: number; count: number; suspicious: number }[];
+  recommendations: Recommendation[];
 }
 
 /** Sources listed in top_sources. */
@@ -23,21 +25,31 @@ const DAY_MS = 24 * HOUR_MS;
 
 /** @param records records[i] is the record results[i] answers */
 export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[]): BatchSummary {
-  const sources = new Map<string, { src_ip: string; suspicious: number; count: number; bytes_in: number }>();
+  const sources = new Map<string, { src_ip: string; suspicious: number; count: number; bytes_in: number; activity: SourceActivity }>();
   const countries = new Map<string, { country: string; count: number; suspicious: number }>();
   const hours = Array.from({ length: 24 }, (_, hour) => ({ hour, count: 0, suspicious: 0 }));
   let suspicious = 0;
   let anomalies = 0;
+  let totalBytes = 0;
   results.forEach((res, i) => {
     const r = records[i];
     const bad = res.verdict === 'suspicious' ? 1 : 0;
     suspicious += bad;
     anomalies += res.is_anomaly ? 1 : 0;
     let s = sources.get(r.srcIp);
-    if (!s) sources.set(r.srcIp, (s = { src_ip: r.srcIp, suspicious: 0, count: 0, bytes_in: 0 }));
+    if (!s) {
+      const activity: SourceActivity = { src_ip: r.srcIp, sessions: 0, suspicious: 0, highest: 'low', bytes: 0 };
+      sources.set(r.srcIp, (s = { src_ip: r.srcIp, suspicious: 0, count: 0, bytes_in: 0, activity }));
+    }
     s.suspicious += bad;
     s.count++;
     s.bytes_in += r.bytesIn;
+    const a = s.activity;
+    a.sessions++;
+    a.suspicious += bad;
+    a.highest = higherRisk(a.highest, res.risk_level);
+    a.bytes += r.bytesIn + r.bytesOut;
+    totalBytes += r.bytesIn + r.bytesOut;
     const key = r.country ?? 'unknown';
     let c = countries.get(key);
     if (!c) countries.set(key, (c = { country: key, count: 0, suspicious: 0 }));
@@ -54,8 +66,13 @@ export function summarize(records: readonly TrafficRecord[], results: readonly S
     top_sources: [...sources.values()]
       .filter((s) => s.suspicious > 0)
       .sort((a, b) => b.suspicious - a.suspicious || b.bytes_in - a.bytes_in || (a.src_ip < b.src_ip ? -1 : 1))
-      .slice(0, TOP_SOURCES),
+      .slice(0, TOP_SOURCES)
+      .map(({ src_ip, suspicious: n, count, bytes_in }) => ({ src_ip, suspicious: n, count, bytes_in })),
     by_country: [...countries.values()].sort((a, b) => b.count - a.count || (a.country < b.country ? -1 : 1)),
     by_hour: hours.filter((h) => h.count > 0),
+    recommendations: recommend(
+      Array.from(sources.values(), (s) => s.activity),
+      totalBytes,
+    ),
   };
 }

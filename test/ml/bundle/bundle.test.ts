@@ -8,15 +8,26 @@ import { REAL_DATASET } from '../../fixtures/synthetic.js';
 const MODELS = new URL('../../../models', import.meta.url).pathname;
 
 describe('risk rule', () => {
+  const d = (isAnomaly: boolean, riskProbability: number, baselineOutlier: boolean, novel = 0) => ({ isAnomaly, riskProbability, baselineOutlier, novel });
   it('counts the detectors that flag a record', () => {
-    expect(riskLevel(false, 0.1, false)).toBe('low');
-    expect(riskLevel(false, 0.1, true)).toBe('medium');
-    expect(riskLevel(true, 0.1, false)).toBe('medium');
-    expect(riskLevel(false, 0.6, true)).toBe('high');
-    expect(riskLevel(true, 0.6, true)).toBe('critical');
-    expect(riskLevel(true, 0.95, false)).toBe('critical');
-    expect(verdict(false, 0.5)).toBe('suspicious');
-    expect(verdict(false, 0.49)).toBe('normal');
+    expect(riskLevel(d(false, 0.1, false))).toBe('low');
+    expect(riskLevel(d(false, 0.1, true))).toBe('medium');
+    expect(riskLevel(d(true, 0.1, false))).toBe('medium');
+    expect(riskLevel(d(false, 0.6, true))).toBe('high');
+    expect(riskLevel(d(true, 0.6, true))).toBe('critical');
+    expect(riskLevel(d(true, 0.95, false))).toBe('critical');
+    expect(verdict(d(false, 0.5, false))).toBe('suspicious');
+    expect(verdict(d(false, 0.49, false))).toBe('normal');
+  });
+
+  it('counts novel values: one alone is medium but normal; two, or one with another detector, are suspicious and high', () => {
+    expect([riskLevel(d(false, 0.1, false, 1)), verdict(d(false, 0.1, false, 1))]).toEqual(['medium', 'normal']);
+    expect([riskLevel(d(false, 0.1, false, 2)), verdict(d(false, 0.1, false, 2))]).toEqual(['high', 'suspicious']);
+    expect([riskLevel(d(false, 0.1, false, 3)), verdict(d(false, 0.1, false, 3))]).toEqual(['high', 'suspicious']);
+    expect([riskLevel(d(false, 0.1, true, 1)), verdict(d(false, 0.1, true, 1))]).toEqual(['high', 'suspicious']);
+    expect([riskLevel(d(true, 0.1, false, 1)), verdict(d(true, 0.1, false, 1))]).toEqual(['high', 'suspicious']);
+    expect(riskLevel(d(true, 0.6, false, 1))).toBe('critical');
+    expect(verdict(d(false, 0.1, true, 0))).toBe('normal');
   });
 });
 

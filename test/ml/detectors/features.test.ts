@@ -36,14 +36,32 @@ describe('FeatureEncoder', () => {
   });
 
   it('gives 0 for a zero-length session and an unseen category, never NaN', () => {
-    const r = rec({ end_time: '2024-04-25T06:00:00Z', bytes_in: 0, bytes_out: 0, src_ip_country_code: 'KP', protocol: undefined, dst_port: 22 });
+    const r = rec({ end_time: '2024-04-25T06:00:00Z', bytes_in: 0, bytes_out: 0, src_ip_country_code: 'KP', dst_port: 22 });
     expect(avgPacketSize(r)).toBe(0);
     const out = new Float64Array(N_FEATURES);
     enc.transform(r, out);
     expect([...out].every(Number.isFinite)).toBe(true);
     expect(out[FEATURE_NAMES.indexOf('country_freq')]).toBe(0);
     expect(out[FEATURE_NAMES.indexOf('dst_port_freq')]).toBe(0);
-    expect(out[FEATURE_NAMES.indexOf('protocol_freq')]).toBe(0);
+  });
+
+  it('encodes an absent field as the typical training value, never as unseen', () => {
+    const out = new Float64Array(N_FEATURES);
+    enc.transform(rec({ src_ip_country_code: undefined, protocol: null, dst_port: '' }), out);
+    // training countries US, US, CA, CA: every row's value has share 0.5, so a typical row encodes 0.5
+    expect(out[FEATURE_NAMES.indexOf('country_freq')]).toBe(0.5);
+    expect(out[FEATURE_NAMES.indexOf('protocol_freq')]).toBe(1);
+    expect(out[FEATURE_NAMES.indexOf('dst_port_freq')]).toBe(1);
+    // shares are among the rows that gave the field: absent training rows neither count nor form a category
+    const partial = FeatureEncoder.fit([rec(), rec({ src_ip_country_code: undefined }), rec({ src_ip_country_code: 'CA' }), rec({ src_ip_country_code: 'CA' })]);
+    expect(partial.share('country', 'CA')).toBeCloseTo(2 / 3, 12);
+    expect(partial.share('country', 'US')).toBeCloseTo(1 / 3, 12);
+    partial.transform(rec({ src_ip_country_code: undefined }), out);
+    expect(out[FEATURE_NAMES.indexOf('country_freq')]).toBeCloseTo(2 / 3, 12); // the median row is a CA row
+    // a field no training row gave is not used
+    const none = FeatureEncoder.fit([rec({ protocol: undefined }), rec({ protocol: undefined })]);
+    expect(none.uses('protocol')).toBe(false);
+    expect(none.uses('country')).toBe(true);
   });
 
   it('round-trips and refuses an artifact with other features', () => {

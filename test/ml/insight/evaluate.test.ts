@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, silhouetteScore, stratifiedSplit } from '../../../src/ml/insight/evaluate.js';
+import { averagePrecision, classificationMetrics, rocAuc, silhouetteScore, stratifiedSplit } from '../../../src/ml/insight/evaluate.js';
 import { matrixFromRows } from '../../../src/ml/core/matrix.js';
 import { Random } from '../../../src/ml/core/random.js';
 
@@ -28,5 +28,17 @@ describe('evaluation', () => {
     expect(silhouetteScore(x, [0, 0, 0, 1, 1, 1], new Random(1))!).toBeGreaterThan(0.95);
     expect(silhouetteScore(x, [0, 1, 0, 1, 0, 1], new Random(1))!).toBeLessThan(0);
     expect(silhouetteScore(x, [0, 0, 0, 0, 0, 0], new Random(1))).toBeNull();
+  });
+});
+
+describe('ranking metrics', () => {
+  it('match scikit-learn on its documented examples', () => {
+    // sklearn.metrics.roc_auc_score / average_precision_score docstring examples
+    expect(rocAuc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toBeCloseTo(0.75, 12);
+    expect(averagePrecision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toBeCloseTo(0.8333333333333333, 12);
+    // ties count half; one class only is undefined
+    expect(rocAuc([0, 1], [0.5, 0.5])).toBe(0.5);
+    expect(rocAuc([1, 1], [0.2, 0.3])).toBeNull();
+    expect(averagePrecision([0, 0], [0.2, 0.3])).toBeNull();
   });
 });
