@@ -8,7 +8,8 @@
  * (compiled, production logging to /dev/null) so that autocannon, in this
  * process, does not share their event loop. Targets (issue: scoring service):
  * /score throughput >= 50% of the bare route's, p99 <= 10 ms; /batch of the
- * 282-record dataset >= 100,000 records/s.
+ * 282-record dataset >= 100,000 records/s; drift tracking (issue: operators)
+ * costs /score and /batch at most 5% against the same service with it off.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -107,19 +108,22 @@ async function main(): Promise<void> {
   // machine's load hit baseline and service alike.
   const bare = await startChild(['--import', 'tsx', 'bench/bare-server.ts'], {}, 3901);
   const svc = await startChild(['dist/src/server.js'], { MODEL_DIR: `${ROOT}models`, LOG_LEVEL: 'info', RELOAD_INTERVAL_MS: '0' }, 3902);
-  await load(bare.url, '/score', one, 'application/json', 2); // warm-up
-  await load(svc.url, '/score', one, 'application/json', 2);
-  const runs: Record<'base' | 'score' | 'batch' | 'batchJson', Load[]> = { base: [], score: [], batch: [], batchJson: [] };
+  // The same service with drift tracking off, to price the drift window in the same run.
+  const noDrift = await startChild(['dist/src/server.js'], { MODEL_DIR: `${ROOT}models`, LOG_LEVEL: 'info', RELOAD_INTERVAL_MS: '0', DRIFT_WINDOW: '0' }, 3903);
+  for (const s of [bare, svc, noDrift]) await load(s.url, '/score', one, 'application/json', 2); // warm-up
+  const runs: Record<'base' | 'score' | 'batch' | 'batchJson' | 'scoreOff' | 'batchOff', Load[]> = { base: [], score: [], batch: [], batchJson: [], scoreOff: [], batchOff: [] };
   for (let round = 0; round < ROUNDS; round++) {
     runs.base.push(await load(bare.url, '/score', one, 'application/json', SECONDS, CONNECTIONS, bare.child.pid));
     runs.score.push(await load(svc.url, '/score', one, 'application/json', SECONDS, CONNECTIONS, svc.child.pid));
+    runs.scoreOff.push(await load(noDrift.url, '/score', one, 'application/json', SECONDS, CONNECTIONS, noDrift.child.pid));
     runs.batch.push(await load(svc.url, '/batch', csv, 'text/csv', SECONDS, CONNECTIONS, svc.child.pid));
+    runs.batchOff.push(await load(noDrift.url, '/batch', csv, 'text/csv', SECONDS, CONNECTIONS, noDrift.child.pid));
     runs.batchJson.push(await load(svc.url, '/batch', json, 'application/json', SECONDS, CONNECTIONS, svc.child.pid));
   }
-  await stopChild(bare.child);
-  await stopChild(svc.child);
+  for (const s of [bare, svc, noDrift]) await stopChild(s.child);
 
   const [base, score, batch, batchJson] = [median(runs.base), median(runs.score), median(runs.batch), median(runs.batchJson)];
+  const [scoreOff, batchOff] = [median(runs.scoreOff), median(runs.batchOff)];
   const row = (name: string, l: Load, extra = ''): string =>
     `${name.padEnd(34)} ${fmt(l.rps).padStart(8)} req/s   p50 ${fmt(l.p50, 1).padStart(5)} ms   p99 ${fmt(l.p99, 1).padStart(5)} ms   server CPU ${fmt(l.cpuPerRequestUs, 1).padStart(7)} us/req   non-2xx ${l.non2xx}, errors ${l.errors}${extra}`;
   console.log(row('bare Fastify route (baseline)', base));
@@ -127,6 +131,13 @@ async function main(): Promise<void> {
   console.log(row(`POST /batch, CSV of ${records} records`, batch, `   => ${fmt(batch.rps * records)} records/s (target >= 100,000)`));
   console.log(row(`POST /batch, JSON of ${records} records`, batchJson, `   => ${fmt(batchJson.rps * records)} records/s`));
   console.log(`\nper round, /score as % of baseline: ${runs.score.map((s, i) => fmt((100 * s.rps) / runs.base[i].rps, 0)).join(', ')}`);
+  const cost = (on: Load, off: Load): string =>
+    `throughput ${fmt((100 * (off.rps - on.rps)) / off.rps, 1)}% lower, server CPU per request ${fmt((100 * (on.cpuPerRequestUs - off.cpuPerRequestUs)) / off.cpuPerRequestUs, 1)}% higher`;
+  console.log('\nDrift tracking (DRIFT_WINDOW=10000) against off (DRIFT_WINDOW=0), same run (target: cost <= 5%):');
+  console.log(row('POST /score, drift off', scoreOff));
+  console.log(row(`POST /batch, CSV, drift off`, batchOff, `   => ${fmt(batchOff.rps * records)} records/s`));
+  console.log(`  /score: ${cost(score, scoreOff)}`);
+  console.log(`  /batch: ${cost(batch, batchOff)}`);
 }
 
 function csvToRecords(csv: string): Record<string, string>[] {

@@ -9,11 +9,13 @@ import type { Config } from './config.js';
 import admin from './plugins/admin.js';
 import csv from './plugins/csv.js';
 import docs from './plugins/docs.js';
+import drift from './plugins/drift.js';
 import errors from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
 import models from './plugins/models.js';
 import pressure from './plugins/pressure.js';
 import batchRoute from './routes/batch.js';
+import driftRoute from './routes/drift.js';
 import healthRoutes from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import modelRoute from './routes/model.js';
@@ -22,6 +24,7 @@ import scoreRoute from './routes/score.js';
 import trainRoute from './routes/train.js';
 import { BatchResponseSchema } from './schemas/batch.js';
 import { ErrorSchema } from './schemas/common.js';
+import { DriftReportSchema } from './schemas/drift.js';
 import { ModelInfoSchema, TrainingMetricsSchema } from './schemas/model.js';
 import { RecordsBodySchema, TrafficRecordSchema } from './schemas/record.js';
 import { ScoreResultSchema } from './schemas/score.js';
@@ -34,6 +37,7 @@ export const SHARED_SCHEMAS = [
   BatchResponseSchema,
   TrainingMetricsSchema,
   ModelInfoSchema,
+  DriftReportSchema,
   TrainResponseSchema,
   RollbackRequestSchema,
   RollbackResponseSchema,
@@ -106,12 +110,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(csv);
   await app.register(models, { config });
   await app.register(metrics);
+  await app.register(drift, { config });
   await app.register(admin, { config });
   await app.register(docs);
 
   await app.register(scoreRoute);
   await app.register(batchRoute, { config });
   await app.register(modelRoute);
+  await app.register(driftRoute);
   await app.register(trainRoute, { config });
   await app.register(rollbackRoute, { config });
   await app.register(healthRoutes);

@@ -37,6 +37,8 @@ export interface Config {
   maxRssBytes: number;
   /** Retry-After of a 503, seconds */
   retryAfterSeconds: number;
+  /** scored records the drift window covers; 0 disables drift tracking */
+  driftWindow: number;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxHeapUsedBytes: int(env, 'MAX_HEAP_USED_BYTES', Math.floor(getHeapStatistics().heap_size_limit * 0.9), 0, Number.MAX_SAFE_INTEGER),
     maxRssBytes: int(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     retryAfterSeconds: int(env, 'RETRY_AFTER_SECONDS', 5, 1, 3600),
+    driftWindow: int(env, 'DRIFT_WINDOW', 10_000, 0, 10_000_000),
   };
 }
 

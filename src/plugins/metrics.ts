@@ -7,7 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ScoreResult } from '../ml/bundle/bundle.js';
+import type { ModelBundle, ScoreResult } from '../ml/bundle/bundle.js';
+import { RISK_CUTOFF } from '../ml/insight/explain.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -51,6 +52,12 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     buckets: [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9],
     registers: [registry],
   });
+  const flags = new Counter({
+    name: 'scoring_detector_flags_total',
+    help: 'Scored records each detector flagged (the risk rule counts these)',
+    labelNames: ['detector'],
+    registers: [registry],
+  });
   const modelInfo = new Gauge({ name: 'model_info', help: 'The served model version (value 1)', labelNames: ['version'], registers: [registry] });
   const trainingRuns = new Counter({ name: 'training_runs_total', help: 'POST /train runs by outcome', labelNames: ['outcome'], registers: [registry] });
   const trainingDuration = new Histogram({
@@ -60,42 +67,58 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     registers: [registry],
   });
   const trainingRows = new Gauge({ name: 'training_rows', help: 'Rows the served model was trained on', registers: [registry] });
+  const trainedAt = new Gauge({ name: 'model_trained_timestamp_seconds', help: 'When the served model was trained (Unix time)', registers: [registry] });
+  new Gauge({
+    name: 'service_ready',
+    help: '1 when GET /readyz answers 200 (models loaded, not overloaded), else 0',
+    registers: [registry],
+    collect() {
+      this.set(app.models.loaded && !app.isUnderPressure() ? 1 : 0);
+    },
+  });
 
-  const showVersion = (version: string, rows: number): void => {
+  const showVersion = (b: ModelBundle): void => {
     modelInfo.reset();
-    modelInfo.set({ version }, 1);
-    trainingRows.set(rows);
+    modelInfo.set({ version: b.version }, 1);
+    trainingRows.set(b.manifest.data.rows);
+    trainedAt.set(Date.parse(b.manifest.trained_at) / 1000);
   };
-  if (app.models.loaded) showVersion(app.models.current.version, app.models.current.manifest.data.rows);
-  app.models.onSwap((b) => showVersion(b.version, b.manifest.data.rows));
+  if (app.models.loaded) showVersion(app.models.current);
+  app.models.onSwap(showVersion);
 
   // Known label values start at 0, so a rate() over them works from the first scrape.
   for (const v of ['suspicious', 'normal']) for (const r of ['low', 'medium', 'high', 'critical']) verdicts.inc({ verdict: v, risk_level: r }, 0);
   for (const e of ['score', 'batch']) records.inc({ endpoint: e }, 0);
+  for (const d of ['isolation_forest', 'random_forest', 'iqr_baseline', 'rare_values']) flags.inc({ detector: d }, 0);
   for (const o of ['success', 'failure', 'rejected']) trainingRuns.inc({ outcome: o }, 0);
 
   app.decorate('metrics', {
     registry,
     recordsScored(endpoint, results) {
-      if (results.length === 1) {
-        const r = results[0];
-        records.inc({ endpoint });
-        verdicts.inc({ verdict: r.verdict, risk_level: r.risk_level });
-        scores.observe(r.anomaly_score);
-        return;
-      }
-      // Labelled counters hash their labels on every inc: count a batch locally, inc once per combination.
+      // Labelled counters hash their labels on every inc: count locally, inc once per label value.
       const counts = new Map<string, number>();
+      let isolation = 0;
+      let forest = 0;
+      let iqr = 0;
+      let rare = 0;
       for (const r of results) {
         const key = `${r.verdict}:${r.risk_level}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
         scores.observe(r.anomaly_score);
+        if (r.is_anomaly) isolation++;
+        if (r.risk_probability >= RISK_CUTOFF) forest++;
+        if (r.baseline_outlier) iqr++;
+        if (r.novel_fields.length > 0) rare++;
       }
       for (const [key, n] of counts) {
         const [verdict, risk_level] = key.split(':');
         verdicts.inc({ verdict, risk_level }, n);
       }
       records.inc({ endpoint }, results.length);
+      if (isolation > 0) flags.inc({ detector: 'isolation_forest' }, isolation);
+      if (forest > 0) flags.inc({ detector: 'random_forest' }, forest);
+      if (iqr > 0) flags.inc({ detector: 'iqr_baseline' }, iqr);
+      if (rare > 0) flags.inc({ detector: 'rare_values' }, rare);
     },
     trainingRuns,
     trainingDuration,
@@ -109,4 +132,4 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
   });
 }
 
-export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['models'] });
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['models', 'pressure'] });

@@ -29,7 +29,8 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
     async (request) => {
       const bundle = app.models.current; // read once: the whole batch uses this version
       const records = parseRecords(request, batchLimit);
-      const results = records.map((r) => bundle.score(r));
+      const observer = app.drift.observer(bundle);
+      const results = records.map((r) => bundle.score(r, observer));
       app.metrics.recordsScored('batch', results);
       return { results, summary: summarize(records, results) };
     },

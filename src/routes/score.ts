@@ -20,7 +20,7 @@ export default async function scoreRoute(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const bundle = app.models.current; // read once: the whole request uses this version
-      const result = bundle.score(parseOne(request.body));
+      const result = bundle.score(parseOne(request.body), app.drift.observer(bundle));
       app.metrics.recordsScored('score', [result]);
       return result;
     },

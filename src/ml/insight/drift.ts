@@ -36,6 +36,8 @@ export const PSI_DRIFTED = 0.25;
 /** Fewest window records before PSI is reported: on fewer, sampling noise alone passes 0.1. */
 export const MIN_DRIFT_RECORDS = 100;
 const BLOCKS = 10;
+/** Edge slots per feature in the window's search table (more than any profile has). */
+const EDGE_SLOTS = 16;
 /** Rows the training deciles are read from, at most. */
 const EDGE_SAMPLE = 20_000;
 
@@ -143,7 +145,7 @@ export class TrainingProfile {
       }
       return t.map((a: number[]) => Float64Array.from(a));
     };
-    const edges = table('edges', (a) => a.length >= 1 && a.length <= 32 && a.every((v, i) => i === 0 || v > a[i - 1]));
+    const edges = table('edges', (a) => a.length >= 1 && a.length < EDGE_SLOTS && a.every((v, i) => i === 0 || v > a[i - 1]));
     const shares = table('shares', (a, j) => a.length === edges[j].length + 1 && a.every((v) => v >= 0 && v <= 1));
     return new TrainingProfile(featureNames, edges, shares, numberField(obj, 'anomalyRatio', 'TrainingProfile'), numberField(obj, 'suspiciousRatio', 'TrainingProfile'));
   }
@@ -180,13 +182,17 @@ export class DriftWindow {
   private readonly counts: Uint32Array[];
   /** feature j's bins are counts[block][offsets[j] .. offsets[j+1]) */
   private readonly offsets: Int32Array;
-  /** every feature's edges in one array (feature j's at edgeStart[j] .. edgeStart[j+1]): one load path on the hot path */
+  /**
+   * Every feature's edges in one array, 16 slots a feature padded with +Infinity (a profile has at
+   * most 11 edges), so the bin is found by a fixed four-step search with no branch to mispredict.
+   */
   private readonly flatEdges: Float64Array;
-  private readonly edgeStart: Int32Array;
   private readonly records = new Uint32Array(BLOCKS);
   private readonly anomalies = new Uint32Array(BLOCKS);
   private readonly suspicious = new Uint32Array(BLOCKS);
   private block = 0;
+  /** records observed since the window started (a report of the same count is the same report) */
+  observed = 0;
 
   constructor(
     readonly profile: TrainingProfile,
@@ -197,10 +203,8 @@ export class DriftWindow {
     this.offsets = new Int32Array(profile.nFeatures + 1);
     for (let j = 0; j < profile.nFeatures; j++) this.offsets[j + 1] = this.offsets[j] + profile.edges[j].length + 1;
     this.counts = Array.from({ length: BLOCKS }, () => new Uint32Array(this.offsets[profile.nFeatures]));
-    this.edgeStart = new Int32Array(profile.nFeatures + 1);
-    for (let j = 0; j < profile.nFeatures; j++) this.edgeStart[j + 1] = this.edgeStart[j] + profile.edges[j].length;
-    this.flatEdges = new Float64Array(this.edgeStart[profile.nFeatures]);
-    profile.edges.forEach((e, j) => this.flatEdges.set(e, this.edgeStart[j]));
+    this.flatEdges = new Float64Array(profile.nFeatures * EDGE_SLOTS).fill(Infinity);
+    profile.edges.forEach((e, j) => this.flatEdges.set(e, j * EDGE_SLOTS));
   }
 
   /** Counts one scored record: its unscaled feature row and what was decided. O(features x log bins). */
@@ -211,22 +215,20 @@ export class DriftWindow {
       this.records[this.block] = this.anomalies[this.block] = this.suspicious[this.block] = 0;
     }
     const c = this.counts[this.block];
-    const { flatEdges: E, edgeStart, offsets } = this;
+    const { flatEdges: E, offsets } = this;
     const nFeatures = offsets.length - 1;
     for (let j = 0; j < nFeatures; j++) {
-      // bin = number of feature j's edges <= x, by binary search
+      // bin = number of feature j's edges <= v: a branchless search over its 16 sorted slots
       const v = raw[j];
-      const base = edgeStart[j];
-      let lo = base;
-      let hi = edgeStart[j + 1];
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (E[mid] <= v) lo = mid + 1;
-        else hi = mid;
-      }
-      c[offsets[j] + lo - base]++;
+      const b = j * EDGE_SLOTS;
+      let pos = 8 * +(E[b + 7] <= v);
+      pos += 4 * +(E[b + pos + 3] <= v);
+      pos += 2 * +(E[b + pos + 1] <= v);
+      pos += +(E[b + pos] <= v);
+      c[offsets[j] + pos]++;
     }
     this.records[this.block]++;
+    this.observed++;
     if (isAnomaly) this.anomalies[this.block]++;
     if (suspicious) this.suspicious[this.block]++;
   }

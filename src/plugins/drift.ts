@@ -1,0 +1,87 @@
+/**
+ * Drift of live traffic: one DriftWindow per served model version, fed by
+ * /score and /batch through ModelBundle.score's observer, and read by
+ * GET /model/drift and the drift gauges at scrape time. A new version (training,
+ * rollback, a replica's reload) starts a new, empty window against its own
+ * training profile. DRIFT_WINDOW=0 turns it all off: no observer, GET
+ * /model/drift answers with an empty window of size 0, and the window gauges
+ * are not registered.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
+import type { Config } from '../config.js';
+import type { ModelBundle, ScoreObserver } from '../ml/bundle/bundle.js';
+import { DriftWindow, type DriftReport } from '../ml/insight/drift.js';
+
+export interface DriftTracker {
+  /** the window to tell of records scored by `bundle`; null when tracking is off or the bundle is no longer served */
+  observer(bundle: ModelBundle): ScoreObserver | null;
+  /** the served version's drift report */
+  report(): DriftReport;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    drift: DriftTracker;
+  }
+}
+
+
+async function driftPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const size = opts.config.driftWindow;
+  let window: DriftWindow | null = null;
+  const start = (bundle: ModelBundle): void => {
+    window = size > 0 ? new DriftWindow(bundle.profile, size, bundle.version) : null;
+  };
+  if (app.models.loaded) start(app.models.current);
+  app.models.onSwap(start);
+
+  // A scrape reads the report once per gauge: the same window with the same record count is the same report.
+  let cached: { window: DriftWindow; observed: number; report: DriftReport } | null = null;
+  const report = (): DriftReport => {
+    const bundle = app.models.current;
+    const w = window ?? new DriftWindow(bundle.profile, 0, bundle.version);
+    if (cached?.window === w && cached.observed === w.observed) return cached.report;
+    cached = { window: w, observed: w.observed, report: w.report() };
+    return cached.report;
+  };
+
+  app.decorate('drift', {
+    observer: (bundle: ModelBundle) => (window !== null && window.modelVersion === bundle.version ? window : null),
+    report,
+  } satisfies DriftTracker);
+
+  const { registry } = app.metrics;
+  new Gauge({
+    name: 'model_feature_drift_psi',
+    help: 'Population Stability Index of each feature over the live window against the training data (absent until the window holds 100 records)',
+    labelNames: ['feature'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (!app.models.loaded) return;
+      for (const f of report().features) if (f.psi !== null) this.set({ feature: f.feature }, f.psi);
+    },
+  });
+  // An empty window has no ratio: NaN, which no alert comparison matches (0 would read as "no anomalies").
+  const ratio = (name: string, help: string, read: (r: DriftReport) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        if (app.models.loaded) this.set(read(report()) ?? NaN);
+      },
+    });
+  };
+  if (size > 0) {
+    ratio('scoring_window_records', 'Scored records in the live drift window', (r) => r.window.filled);
+    ratio('scoring_window_anomaly_ratio', 'Share of the live window the Isolation Forest flags', (r) => r.anomaly_ratio);
+    ratio('scoring_window_suspicious_ratio', 'Share of the live window answered suspicious', (r) => r.suspicious_ratio);
+  }
+  ratio('model_expected_anomaly_ratio', 'Share of the training rows the Isolation Forest flags (the contamination the threshold was fixed for)', (r) => r.expected_anomaly_ratio);
+  ratio('model_expected_suspicious_ratio', 'Share of the training rows the served models answer suspicious', (r) => r.expected_suspicious_ratio);
+}
+
+export default fp(driftPlugin, { name: 'drift', fastify: '5.x', dependencies: ['models', 'metrics'] });
