@@ -9,6 +9,8 @@
 import { parseArgs } from 'node:util';
 import { readDataset } from '../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../src/paths.js';
+import { mkdir } from 'node:fs/promises';
+import { TrainingLock } from '../src/ml/bundle/lock.js';
 import { saveVersion } from '../src/ml/bundle/store.js';
 import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
 import type { SurrogateRules } from '../src/ml/insight/surrogate.js';
@@ -56,7 +58,15 @@ async function main(): Promise<void> {
       }
     },
   });
-  const version = await saveVersion(values.out!, output.draft, output.artifacts, numberArg(values, 'keep'));
+  // The same MODEL_DIR lock as POST /train: a server training into this directory makes this wait its turn (exit 1, busy).
+  await mkdir(values.out!, { recursive: true });
+  const lock = await TrainingLock.acquire(values.out!, 'train');
+  let version: string;
+  try {
+    version = await saveVersion(values.out!, output.draft, output.artifacts, numberArg(values, 'keep'), () => TrainingLock.assertHeld(values.out!, lock.info.token));
+  } finally {
+    await lock.release();
+  }
   process.stdout.write(report(values.data!, values.out!, version, output.draft.label_source, output.metrics, output.surrogate, performance.now() - started));
 }
 

@@ -20,10 +20,14 @@ export interface Config {
   batchBodyLimit: number;
   /** bytes, POST /train */
   trainBodyLimit: number;
+  /** bytes, a streamed POST /batch (Accept: application/x-ndjson) */
+  streamBodyLimit: number;
   /** rows, POST /train */
   trainRowLimit: number;
   /** versions kept in MODEL_DIR */
   keepVersions: number;
+  /** age past which another owner's MODEL_DIR training lock is taken over, ms */
+  trainLockStaleMs: number;
   /** how often MODEL_DIR/CURRENT is checked for a version written by another replica; 0 disables */
   reloadIntervalMs: number;
   requestTimeoutMs: number;
@@ -89,8 +93,10 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: int(env, 'BODY_LIMIT', 1 * MIB, 1024, 1024 * MIB),
     batchBodyLimit: int(env, 'BATCH_BODY_LIMIT', 16 * MIB, 1024, 1024 * MIB),
     trainBodyLimit: int(env, 'TRAIN_BODY_LIMIT', 64 * MIB, 1024, 4096 * MIB),
+    streamBodyLimit: int(env, 'STREAM_BODY_LIMIT', 1024 * MIB, 1024, 1024 * 1024 * MIB),
     trainRowLimit: int(env, 'TRAIN_ROW_LIMIT', 200_000, 10, 10_000_000),
     keepVersions: int(env, 'KEEP_VERSIONS', 5, 2, 1000),
+    trainLockStaleMs: int(env, 'TRAIN_LOCK_STALE_MS', 30 * 60_000, 1000, 7 * 24 * 3_600_000),
     reloadIntervalMs: int(env, 'RELOAD_INTERVAL_MS', 2000, 0, 3_600_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000),
     connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1000, 3_600_000),

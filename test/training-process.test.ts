@@ -1,7 +1,8 @@
 /**
  * Training across real processes: killed with SIGKILL while training and while
  * writing the new version, the service restarts on a complete version; two
- * replicas sharing MODEL_DIR converge on the version one of them trained.
+ * replicas sharing MODEL_DIR converge on the version one of them trained, and
+ * train one at a time (a lock in MODEL_DIR).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,5 +109,31 @@ describe('replicas sharing MODEL_DIR', () => {
     expect(await served(b)).toBe(trained);
     const metrics = await (await fetch(`${b.url}/metrics`)).text();
     expect(metrics).toContain(`model_info{version="${trained}"} 1`);
+  });
+
+  it('train one at a time: two trainings at once on one MODEL_DIR give one 200 and one 409', async () => {
+    const a = await start({ RELOAD_INTERVAL_MS: '0' });
+    const b = await start({ RELOAD_INTERVAL_MS: '0' });
+    const csv = toCsv(syntheticRecords(20_000, 14));
+    const results = await Promise.all([train(a, csv), train(b, csv)]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    const refused = await results.find((r) => r.status === 409)!.json();
+    expect(refused).toMatchObject({ code: 'TRAINING_IN_PROGRESS', message: expect.stringMatching(/MODEL_DIR is locked by a train on/) });
+    expect(existsSync(join(dir, '.train.lock'))).toBe(false);
+  });
+
+  it('take over the lock a killed trainer left behind', async () => {
+    const a = await start();
+    const pending = train(a, toCsv(syntheticRecords(30_000, 15))).catch(() => null);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(join(dir, '.train.lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(existsSync(join(dir, '.train.lock'))).toBe(true);
+    await kill(a);
+    await pending;
+    expect(existsSync(join(dir, '.train.lock'))).toBe(true); // left behind, its owner gone
+    const b = await start();
+    const res = await train(b, toCsv(syntheticRecords(500, 16)));
+    expect(res.status).toBe(200);
   });
 });

@@ -22,7 +22,17 @@ declare module 'fastify' {
     maxRows?: number;
     /** the route accepts the dataset CSV as well as JSON (documented as both) */
     takesCsv?: boolean;
+    /** the route streams with Accept: application/x-ndjson, reading the body itself */
+    streams?: boolean;
   }
+}
+
+export const NDJSON = 'application/x-ndjson';
+
+/** Whether the client asked for a streamed answer (Accept: application/x-ndjson). */
+export function wantsStream(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  return typeof accept === 'string' && accept.includes(NDJSON);
 }
 
 class ByteLimit extends Transform {
@@ -63,6 +73,8 @@ async function parseCsvBody(request: FastifyRequest, payload: NodeJS.ReadableStr
 
 async function csvPlugin(app: FastifyInstance): Promise<void> {
   app.addContentTypeParser(['text/csv', 'application/csv'], (request, payload, done) => {
+    // A streamed /batch reads the CSV itself, as it arrives (routes/batch-stream.ts).
+    if (request.routeOptions.config.streams && wantsStream(request)) return done(null, payload);
     parseCsvBody(request, payload).then(
       (body) => done(null, body),
       (err: Error) => done(err, undefined),

@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { RISK_LEVEL_RULE } from '../schemas/score.js';
+import { NDJSON } from './csv.js';
 
 export const API_DESCRIPTION = `Scores web-traffic records (the AWS CloudWatch "Suspicious Web Threat Interactions" layout) with three detectors:
 an Isolation Forest (Liu, Ting & Zhou 2008), a Random Forest classifier and an IQR baseline, and says why.
@@ -37,6 +38,17 @@ declare module 'fastify' {
   }
 }
 
+const NDJSON_BODY = {
+  type: 'string',
+  description: 'Streamed bodies only (with Accept: application/x-ndjson): one TrafficRecord JSON object a line. Errors name the NDJSON line.',
+};
+const NDJSON_RESULTS = {
+  type: 'string',
+  description:
+    'With Accept: application/x-ndjson: one ScoreResult JSON object a line, in input order, then a line {"summary": BatchSummary}; ' +
+    'a bad record or body mid-stream ends it with a line {"error": Error} naming the line and field (the status is already 200).',
+};
+
 async function docsPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -63,10 +75,13 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       const json = schema?.body ?? (route.config?.documentedBody ? { $ref: route.config.documentedBody } : undefined);
       if (!json) return { schema, url };
       if (!route.config?.takesCsv) return { schema: { ...schema, body: json }, url };
-      return {
-        schema: { ...schema, body: { content: { 'application/json': { schema: json }, 'text/csv': { schema: CSV_BODY } } } },
-        url,
-      };
+      const content: Record<string, unknown> = { 'application/json': { schema: json }, 'text/csv': { schema: CSV_BODY } };
+      if (!route.config.streams) return { schema: { ...schema, body: { content } }, url };
+      // A streaming route also takes NDJSON, and answers NDJSON when asked (Accept: application/x-ndjson).
+      content[NDJSON] = { schema: NDJSON_BODY };
+      const ok = (schema.response as Record<string, { description?: string }>)[200];
+      const response = { ...(schema.response as object), 200: { description: ok.description, content: { 'application/json': { schema: ok }, [NDJSON]: { schema: NDJSON_RESULTS } } } };
+      return { schema: { ...schema, body: { content }, response }, url };
     },
     // @fastify/swagger marks every body required; a route whose body may be absent says so with the
     // route config optionalBody, carried here as an x- key and turned into requestBody.required: false.

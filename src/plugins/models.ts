@@ -14,6 +14,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
 import type { ModelBundle } from '../ml/bundle/bundle.js';
+import { LockBusyError, TrainingLock } from '../ml/bundle/lock.js';
 import { loadCurrent, loadVersion, readCurrent } from '../ml/bundle/store.js';
 
 export interface ModelRegistry {
@@ -27,6 +28,13 @@ export interface ModelRegistry {
   reload(): Promise<boolean>;
   /** called after every swap (metrics use it) */
   onSwap(listener: (bundle: ModelBundle) => void): void;
+  /**
+   * Runs fn holding MODEL_DIR's training lock (see ml/bundle/lock.ts), so one training or rollback at a
+   * time changes MODEL_DIR across workers and replicas; 409 TRAINING_IN_PROGRESS when another holds it.
+   */
+  exclusive<T>(purpose: 'train' | 'rollback', fn: (lock: TrainingLock) => Promise<T>): Promise<T>;
+  /** 409 at once when another owner holds a live lock (a check before reading a large body; exclusive() decides) */
+  assertUnlocked(): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -35,8 +43,10 @@ declare module 'fastify' {
   }
 }
 
+const busy = (err: LockBusyError): ServiceError => new ServiceError('TRAINING_IN_PROGRESS', err.message);
+
 async function modelsPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
-  const { modelDir, reloadIntervalMs } = opts.config;
+  const { modelDir, reloadIntervalMs, trainLockStaleMs } = opts.config;
   let served: ModelBundle | null = null;
   const listeners: ((b: ModelBundle) => void)[] = [];
   let reloading: Promise<boolean> | null = null;
@@ -72,6 +82,27 @@ async function modelsPlugin(app: FastifyInstance, opts: { config: Config }): Pro
     },
     onSwap(listener): void {
       listeners.push(listener);
+    },
+    async exclusive(purpose, fn) {
+      let lock: TrainingLock;
+      try {
+        lock = await TrainingLock.acquire(modelDir, purpose, trainLockStaleMs);
+      } catch (err) {
+        if (err instanceof LockBusyError) throw busy(err);
+        // MODEL_DIR cannot be written (read-only, full): the same answer a failed version write gets.
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new ServiceError('MODEL_WRITE_FAILED', `could not take the training lock in MODEL_DIR (${code}); the previous version is still served`);
+      }
+      try {
+        return await fn(lock);
+      } finally {
+        await lock.release();
+      }
+    },
+    async assertUnlocked() {
+      await TrainingLock.check(modelDir, trainLockStaleMs).catch((err: Error) => {
+        throw err instanceof LockBusyError ? busy(err) : err;
+      });
     },
   };
   app.decorate('models', registry);

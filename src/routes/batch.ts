@@ -1,36 +1,65 @@
 import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
+import { ServiceError } from '../errors.js';
+import type { ScoreResult } from '../ml/bundle/bundle.js';
 import { summarize } from '../ml/insight/summary.js';
 import { PUBLIC, responses } from '../schemas/common.js';
+import { CHUNK, chunksOf, NDJSON, ndjsonLines, wantsStream } from './batch-stream.js';
 import { parseRecords } from './records.js';
 
 export default async function batchRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
-  const { batchLimit, batchBodyLimit } = opts.config;
+  const { batchLimit, batchBodyLimit, streamBodyLimit } = opts.config;
+
+  // NDJSON bodies are streamed only: their records are read in the handler as they arrive.
+  app.addContentTypeParser(NDJSON, (request, payload, done) => {
+    if (wantsStream(request)) return done(null, payload);
+    done(new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-type ${NDJSON} is streamed: send it with Accept: ${NDJSON}, or send application/json or text/csv`), undefined);
+  });
+
   app.post(
     '/batch',
     {
       bodyLimit: batchBodyLimit,
       // Records are validated by parseRecord (the schema's rules, checked once: checking them twice was
       // ~9% of /batch throughput); RecordsBody documents the body.
-      config: { maxRows: batchLimit, takesCsv: true, documentedBody: 'RecordsBody' },
+      config: { maxRows: batchLimit, takesCsv: true, streams: true, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['scoring'],
         operationId: 'scoreBatch',
-        summary: 'Score many records (JSON or the dataset CSV)',
+        summary: 'Score many records (JSON or the dataset CSV), whole or streamed',
         description:
           `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv. ` +
           `results[i] answers records[i]. A bad record rejects the whole batch with a 400 naming its index (or CSV line) and field; ` +
-          `more than BATCH_LIMIT (default 10000) records is a 413.`,
+          `more than BATCH_LIMIT (default 10000) records is a 413.\n\n` +
+          `Streamed, for files of any size: send Accept: ${NDJSON} with a text/csv or ${NDJSON} body (one record a line). The body is ` +
+          `read as it arrives, BATCH_LIMIT does not apply (STREAM_BODY_LIMIT bytes do), and the answer is ${NDJSON}: one result a line in ` +
+          `input order, then {"summary": {...}}. The 200 is sent before the records are read, so a bad record or body mid-stream ends it ` +
+          `with a line {"error": {statusCode, error, message, code}} naming the line and field.`,
         security: PUBLIC,
         response: responses(Type.Ref('BatchResponse'), 'One result per record, in input order, and the batch summary', 400, 413, 415, 500, 503),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const bundle = app.models.current; // read once: the whole batch uses this version
-      const records = parseRecords(request, batchLimit);
       const observer = app.drift.observer(bundle);
-      const results = records.map((r) => bundle.score(r, observer));
+      if (wantsStream(request)) {
+        const body = request.body as NodeJS.ReadableStream | { records: unknown };
+        const format = /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
+        const source = 'pipe' in body ? (body as NodeJS.ReadableStream) : parseRecords(request, batchLimit);
+        reply.type(NDJSON);
+        return reply.send(Readable.from(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit), bundle, observer)));
+      }
+      const records = parseRecords(request, batchLimit);
+      // Scored a chunk at a time with a yield in between, so a 10,000-record batch does not hold up /healthz.
+      const results: ScoreResult[] = new Array(records.length);
+      for (let i = 0; i < records.length; i += CHUNK) {
+        if (i > 0) await yieldToEventLoop();
+        const end = Math.min(records.length, i + CHUNK);
+        for (let k = i; k < end; k++) results[k] = bundle.score(records[k], observer);
+      }
       app.metrics.recordsScored('batch', results);
       return { results, summary: summarize(records, results) };
     },

@@ -28,23 +28,25 @@ export default async function rollbackRoute(app: FastifyInstance, opts: { config
       },
       onRequest: app.requireAdmin,
     },
-    async (request) => {
-      const current = await readCurrent(modelDir);
-      const kept = await listVersions(modelDir);
-      const wanted = (request.body as RollbackBody | undefined)?.version;
-      if (wanted !== undefined) {
-        if (!kept.includes(wanted)) throw new ServiceError('UNKNOWN_VERSION', `version ${wanted.slice(0, 80)} is not kept in MODEL_DIR (GET /model lists the kept versions)`);
-        const bundle = await loadVersion(modelDir, wanted); // check it loads before switching to it
-        await setCurrent(modelDir, wanted);
+    async (request) =>
+      // Under MODEL_DIR's lock: a rollback never interleaves with a training run's commit.
+      app.models.exclusive('rollback', async () => {
+        const current = await readCurrent(modelDir);
+        const kept = await listVersions(modelDir);
+        const wanted = (request.body as RollbackBody | undefined)?.version;
+        if (wanted !== undefined) {
+          if (!kept.includes(wanted)) throw new ServiceError('UNKNOWN_VERSION', `version ${wanted.slice(0, 80)} is not kept in MODEL_DIR (GET /model lists the kept versions)`);
+          const bundle = await loadVersion(modelDir, wanted); // check it loads before switching to it
+          await setCurrent(modelDir, wanted);
+          app.models.swap(bundle);
+          return { model_version: wanted, previous_version: current };
+        }
+        const previous = await previousServed(modelDir, kept);
+        if (previous === null) throw new ServiceError('NO_PREVIOUS_VERSION', `no version served before ${current} is kept in MODEL_DIR`);
+        const bundle = await loadVersion(modelDir, previous.version);
+        await restorePrevious(modelDir, previous);
         app.models.swap(bundle);
-        return { model_version: wanted, previous_version: current };
-      }
-      const previous = await previousServed(modelDir, kept);
-      if (previous === null) throw new ServiceError('NO_PREVIOUS_VERSION', `no version served before ${current} is kept in MODEL_DIR`);
-      const bundle = await loadVersion(modelDir, previous.version);
-      await restorePrevious(modelDir, previous);
-      app.models.swap(bundle);
-      return { model_version: previous.version, previous_version: current };
-    },
+        return { model_version: previous.version, previous_version: current };
+      }),
   );
 }

@@ -37,7 +37,7 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
           'Body: the dataset CSV (text/csv, optional label column) or {"records": [...]}. Every record labelled: the Random Forest learns the labels ' +
           '(label_source "provided"); none labelled: labels are derived from the unsupervised detectors ("derived"). Parsing, validation and ' +
           'training run in a worker thread; /score and /batch keep answering with the old models, and the new version is served from the next ' +
-          'request on. A second /train while one runs is a 409; data that cannot make a model is a 422; a failed run leaves the served models ' +
+          'request on. A second /train while one runs, on this or any process sharing MODEL_DIR (a lock in MODEL_DIR), is a 409; data that cannot make a model is a 422; a failed run leaves the served models ' +
           'and MODEL_DIR as they were.',
         security: ADMIN,
         querystring: TrainQuerySchema,
@@ -48,6 +48,7 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
         app.requireAdmin,
         async () => {
           if (trainer.running) throw new ServiceError('TRAINING_IN_PROGRESS', 'a training run is already in progress; retry when it ends');
+          await app.models.assertUnlocked(); // another worker or replica on this MODEL_DIR
         },
       ],
       onResponse: async (_request, reply) => {
@@ -60,17 +61,21 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
       const query = request.query as TrainQuery;
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw new ServiceError('INVALID_REQUEST', 'body is required: the dataset CSV (text/csv) or {"records": [...]} (application/json)');
-      const done = await trainer.run({
-        modelDir,
-        keep: keepVersions,
-        body,
-        format: /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'json',
-        maxRows: trainRowLimit,
-        options: { contamination: query.contamination, trees: query.trees, maxDepth: query.max_depth, seed: query.seed },
+      const { done, bundle } = await app.models.exclusive('train', async (lock) => {
+        const done = await trainer.run({
+          modelDir,
+          lockToken: lock.info.token,
+          keep: keepVersions,
+          body,
+          format: /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'json',
+          maxRows: trainRowLimit,
+          options: { contamination: query.contamination, trees: query.trees, maxDepth: query.max_depth, seed: query.seed },
+        });
+        // Load what was written (checksums and all) and swap it in whole.
+        const bundle = await loadVersion(modelDir, done.version);
+        app.models.swap(bundle);
+        return { done, bundle };
       });
-      // Load what was written (checksums and all) and swap it in whole.
-      const bundle = await loadVersion(modelDir, done.version);
-      app.models.swap(bundle);
       const durationMs = performance.now() - started;
       app.metrics.trainingDuration.observe(durationMs / 1000);
       request.log.info({ version: done.version, rows: done.rows, ms: Math.round(durationMs) }, 'trained a new model version');

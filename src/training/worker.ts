@@ -11,11 +11,14 @@ import type { ErrorCode } from '../errors.js';
 import { CsvError, readCsvRows, recordsFromCsvRows } from '../ml/data/dataset.js';
 import type { TrafficRecord } from '../ml/data/record.js';
 import { recordsFromBody, RecordsBodyError } from '../ml/data/records-body.js';
+import { LockBusyError, TrainingLock } from '../ml/bundle/lock.js';
 import { saveVersion } from '../ml/bundle/store.js';
 import { TrainingError, trainModels, type TrainOptions } from '../ml/bundle/train.js';
 
 export interface TrainJob {
   modelDir: string;
+  /** the token of the MODEL_DIR training lock the requester holds; checked before the new version is made current */
+  lockToken: string;
   keep: number;
   /** the request body as received */
   body: Uint8Array;
@@ -72,9 +75,10 @@ async function run(job: TrainJob): Promise<TrainReply> {
     return { ok: false, kind: 'internal', message: (err as Error).stack ?? String(err) };
   }
   try {
-    const version = await saveVersion(job.modelDir, output.draft, output.artifacts, job.keep);
+    const version = await saveVersion(job.modelDir, output.draft, output.artifacts, job.keep, () => TrainingLock.assertHeld(job.modelDir, job.lockToken));
     return { ok: true, version, labelSource: output.draft.label_source, rows: output.draft.data.rows };
   } catch (err) {
+    if (err instanceof LockBusyError) return { ok: false, kind: 'request', code: 'TRAINING_IN_PROGRESS', message: err.message };
     const e = err as NodeJS.ErrnoException;
     return { ok: false, kind: 'write', message: e.message, code: e.code };
   }

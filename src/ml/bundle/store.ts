@@ -38,6 +38,8 @@ export async function saveVersion(
   draft: ManifestDraft,
   artifacts: Record<ModelPart, string>,
   keep = DEFAULT_KEEP,
+  /** runs right before the version is made current (the training lock's fencing check); a throw aborts the save */
+  beforeCommit?: () => Promise<void>,
 ): Promise<string> {
   const versionsDir = join(modelDir, VERSIONS_DIR);
   await mkdir(versionsDir, { recursive: true });
@@ -63,6 +65,7 @@ export async function saveVersion(
     await rename(tmp, final);
     renamed = true;
     await syncDir(versionsDir);
+    await beforeCommit?.();
     await setCurrent(modelDir, version);
   } catch (err) {
     // Leave MODEL_DIR as it was: no temp directory, and no version CURRENT does not name.

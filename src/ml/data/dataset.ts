@@ -40,18 +40,23 @@ export interface CsvLimits {
 
 const MAX_COLUMNS = 64;
 
-/** Turns CSV records into row objects keyed by the header, enforcing the limits. */
-class RowBuilder {
+/**
+ * Turns CSV records into row objects keyed by the header, enforcing the limits. Rows come back from
+ * each add(), so a stream never holds more than one chunk of them.
+ */
+export class RowBuilder {
   private header: string[] | null = null;
   private plain = true;
-  readonly rows: CsvRow[] = [];
+  /** data rows seen so far */
+  count = 0;
 
   constructor(
-    private readonly maxRows: number,
-    private readonly maxColumns: number,
+    private readonly maxRows = Infinity,
+    private readonly maxColumns = MAX_COLUMNS,
   ) {}
 
-  add(records: CsvRecord[]): void {
+  add(records: CsvRecord[]): CsvRow[] {
+    const rows: CsvRow[] = [];
     for (const { line, fields } of records) {
       if (this.header === null) {
         this.setHeader(fields, line);
@@ -61,13 +66,20 @@ class RowBuilder {
       if (fields.length !== header.length) {
         throw new CsvError(`CSV line ${line}: has ${fields.length} fields, the header has ${header.length}`, line);
       }
-      if (this.rows.length >= this.maxRows) throw new CsvError(`CSV has more than ${this.maxRows} data rows`, line, true);
+      if (this.count >= this.maxRows) throw new CsvError(`CSV has more than ${this.maxRows} data rows`, line, true);
       // A plain object keeps property access fast; a "__proto__" column needs one without a prototype.
       const raw: Record<string, string> = this.plain ? {} : Object.create(null);
       // An empty cell is an absent value (never "" coerced to 0 or false by a schema).
       for (let j = 0; j < header.length; j++) if (fields[j] !== '') raw[header[j]] = fields[j];
-      this.rows.push({ line, raw });
+      rows.push({ line, raw });
+      this.count++;
     }
+    return rows;
+  }
+
+  /** The header row's column names, once read. */
+  get columns(): readonly string[] | null {
+    return this.header;
   }
 
   private setHeader(fields: string[], line: number): void {
@@ -91,23 +103,27 @@ class RowBuilder {
 export async function readCsvRows(input: Readable | string | Buffer, limits: CsvLimits = {}): Promise<CsvRow[]> {
   const reader = new CsvReader({ maxRecordSize: limits.maxRecordSize });
   const builder = new RowBuilder(limits.maxRows ?? Infinity, limits.maxColumns ?? MAX_COLUMNS);
+  const rows: CsvRow[] = [];
+  const add = (more: CsvRow[]): void => {
+    for (const r of more) rows.push(r);
+  };
   try {
     if (typeof input === 'string' || Buffer.isBuffer(input)) {
-      builder.add(reader.push(input.toString()));
+      add(builder.add(reader.push(input.toString())));
     } else {
       const decoder = new StringDecoder('utf8'); // a multi-byte character may straddle two chunks
-      for await (const chunk of input) builder.add(reader.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)));
-      builder.add(reader.push(decoder.end()));
+      for await (const chunk of input) add(builder.add(reader.push(typeof chunk === 'string' ? chunk : decoder.write(chunk))));
+      add(builder.add(reader.push(decoder.end())));
     }
-    builder.add(reader.end());
+    add(builder.add(reader.end()));
   } catch (err) {
     if (err instanceof CsvSyntaxError) throw new CsvError(err.message, err.line);
     throw err;
   } finally {
     if (typeof input !== 'string' && !Buffer.isBuffer(input)) input.destroy();
   }
-  if (builder.rows.length === 0) throw new CsvError('CSV has no data rows (empty or header only)');
-  return builder.rows;
+  if (rows.length === 0) throw new CsvError('CSV has no data rows (empty or header only)');
+  return rows;
 }
 
 /**

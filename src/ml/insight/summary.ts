@@ -23,23 +23,36 @@ export const TOP_SOURCES = 10;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** @param records records[i] is the record results[i] answers */
-export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[]): BatchSummary {
-  const sources = new Map<string, { src_ip: string; suspicious: number; count: number; bytes_in: number; activity: SourceActivity }>();
-  const countries = new Map<string, { country: string; count: number; suspicious: number }>();
-  const hours = Array.from({ length: 24 }, (_, hour) => ({ hour, count: 0, suspicious: 0 }));
-  let suspicious = 0;
-  let anomalies = 0;
-  let totalBytes = 0;
-  results.forEach((res, i) => {
-    const r = records[i];
+interface SourceTally {
+  src_ip: string;
+  suspicious: number;
+  count: number;
+  bytes_in: number;
+  activity: SourceActivity;
+}
+
+/**
+ * Builds a summary record by record, so a stream of any length is summarised without holding it:
+ * what it keeps grows with the distinct sources and countries, not with the records.
+ */
+export class SummaryBuilder {
+  private readonly sources = new Map<string, SourceTally>();
+  private readonly countries = new Map<string, { country: string; count: number; suspicious: number }>();
+  private readonly hours = Array.from({ length: 24 }, (_, hour) => ({ hour, count: 0, suspicious: 0 }));
+  private count = 0;
+  private suspicious = 0;
+  private anomalies = 0;
+  private totalBytes = 0;
+
+  add(r: TrafficRecord, res: ScoreResult): void {
     const bad = res.verdict === 'suspicious' ? 1 : 0;
-    suspicious += bad;
-    anomalies += res.is_anomaly ? 1 : 0;
-    let s = sources.get(r.srcIp);
+    this.count++;
+    this.suspicious += bad;
+    this.anomalies += res.is_anomaly ? 1 : 0;
+    let s = this.sources.get(r.srcIp);
     if (!s) {
       const activity: SourceActivity = { src_ip: r.srcIp, sessions: 0, suspicious: 0, highest: 'low', bytes: 0 };
-      sources.set(r.srcIp, (s = { src_ip: r.srcIp, suspicious: 0, count: 0, bytes_in: 0, activity }));
+      this.sources.set(r.srcIp, (s = { src_ip: r.srcIp, suspicious: 0, count: 0, bytes_in: 0, activity }));
     }
     s.suspicious += bad;
     s.count++;
@@ -49,30 +62,40 @@ export function summarize(records: readonly TrafficRecord[], results: readonly S
     a.suspicious += bad;
     a.highest = higherRisk(a.highest, res.risk_level);
     a.bytes += r.bytesIn + r.bytesOut;
-    totalBytes += r.bytesIn + r.bytesOut;
+    this.totalBytes += r.bytesIn + r.bytesOut;
     const key = r.country ?? 'unknown';
-    let c = countries.get(key);
-    if (!c) countries.set(key, (c = { country: key, count: 0, suspicious: 0 }));
+    let c = this.countries.get(key);
+    if (!c) this.countries.set(key, (c = { country: key, count: 0, suspicious: 0 }));
     c.count++;
     c.suspicious += bad;
-    const h = hours[Math.floor((((r.creationMs % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS)]; // UTC hour, no Date per record
+    const h = this.hours[Math.floor((((r.creationMs % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS)]; // UTC hour, no Date per record
     h.count++;
     h.suspicious += bad;
-  });
-  return {
-    count: results.length,
-    suspicious,
-    anomaly_rate: results.length > 0 ? anomalies / results.length : 0,
-    top_sources: [...sources.values()]
-      .filter((s) => s.suspicious > 0)
-      .sort((a, b) => b.suspicious - a.suspicious || b.bytes_in - a.bytes_in || (a.src_ip < b.src_ip ? -1 : 1))
-      .slice(0, TOP_SOURCES)
-      .map(({ src_ip, suspicious: n, count, bytes_in }) => ({ src_ip, suspicious: n, count, bytes_in })),
-    by_country: [...countries.values()].sort((a, b) => b.count - a.count || (a.country < b.country ? -1 : 1)),
-    by_hour: hours.filter((h) => h.count > 0),
-    recommendations: recommend(
-      Array.from(sources.values(), (s) => s.activity),
-      totalBytes,
-    ),
-  };
+  }
+
+  build(): BatchSummary {
+    return {
+      count: this.count,
+      suspicious: this.suspicious,
+      anomaly_rate: this.count > 0 ? this.anomalies / this.count : 0,
+      top_sources: [...this.sources.values()]
+        .filter((s) => s.suspicious > 0)
+        .sort((a, b) => b.suspicious - a.suspicious || b.bytes_in - a.bytes_in || (a.src_ip < b.src_ip ? -1 : 1))
+        .slice(0, TOP_SOURCES)
+        .map(({ src_ip, suspicious: n, count, bytes_in }) => ({ src_ip, suspicious: n, count, bytes_in })),
+      by_country: [...this.countries.values()].sort((a, b) => b.count - a.count || (a.country < b.country ? -1 : 1)),
+      by_hour: this.hours.filter((h) => h.count > 0).map((h) => ({ ...h })),
+      recommendations: recommend(
+        Array.from(this.sources.values(), (s) => s.activity),
+        this.totalBytes,
+      ),
+    };
+  }
+}
+
+/** @param records records[i] is the record results[i] answers */
+export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[]): BatchSummary {
+  const builder = new SummaryBuilder();
+  for (let i = 0; i < results.length; i++) builder.add(records[i], results[i]);
+  return builder.build();
 }

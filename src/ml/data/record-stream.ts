@@ -1,0 +1,134 @@
+/**
+ * Records from a byte stream of any length, a chunk at a time: the dataset CSV
+ * (header row first) or NDJSON (one JSON record a line). Streamed /batch and
+ * `npm run score` read through it, so neither ever holds more than one chunk of
+ * records. Records go through parseRecord, the one validator, and a bad one
+ * stops the stream with the line and the field, as /batch's messages do.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { CsvReader, CsvSyntaxError } from './csv.js';
+import { CsvError, RowBuilder } from './dataset.js';
+import { parseRecord, RecordError, type TrafficRecord } from './record.js';
+
+export type StreamFormat = 'csv' | 'ndjson';
+
+/** Why a stream stopped; `code` is the service's error code for it. */
+export class RecordStreamError extends Error {
+  constructor(
+    readonly code: 'INVALID_RECORD' | 'INVALID_CSV' | 'INVALID_JSON' | 'PAYLOAD_TOO_LARGE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RecordStreamError';
+  }
+}
+
+export interface RecordChunk {
+  records: TrafficRecord[];
+  /** CSV only: each record's fields as read, in the header's order */
+  fields: string[][];
+}
+
+export interface RecordStreamOptions {
+  /** records per chunk; default 1,000 */
+  chunkSize?: number;
+  /** bytes the stream may carry; default unlimited */
+  maxBytes?: number;
+  /** characters one record (CSV) or line (NDJSON) may take; default 64 KiB */
+  maxRecordSize?: number;
+}
+
+const MAX_LINE = 64 * 1024;
+
+/** Splits NDJSON into records, line by line. */
+class NdjsonReader {
+  private buffer = '';
+  private line = 0;
+  constructor(private readonly maxLine: number) {}
+
+  push(text: string, final: boolean): { line: number; value: unknown }[] {
+    this.buffer += text;
+    const out: { line: number; value: unknown }[] = [];
+    let pos = 0;
+    for (;;) {
+      let nl = this.buffer.indexOf('\n', pos);
+      if (nl < 0) {
+        if (!final || pos >= this.buffer.length) break;
+        nl = this.buffer.length;
+      }
+      this.line++;
+      const text = this.buffer.slice(pos, nl).trim();
+      pos = nl + 1;
+      if (text.length > this.maxLine) throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is longer than ${this.maxLine} characters`);
+      if (text === '') continue;
+      try {
+        out.push({ line: this.line, value: JSON.parse(text) });
+      } catch (err) {
+        throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is not valid JSON (${(err as Error).message})`);
+      }
+    }
+    this.buffer = this.buffer.slice(pos);
+    if (this.buffer.length > this.maxLine) throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line + 1}: is longer than ${this.maxLine} characters`);
+    return out;
+  }
+}
+
+function parseAt(raw: unknown, where: string): TrafficRecord {
+  try {
+    return parseRecord(raw);
+  } catch (err) {
+    if (err instanceof RecordError) throw new RecordStreamError('INVALID_RECORD', err.field === 'record' ? `${where}: must be a JSON object` : err.at(where).message);
+    throw err;
+  }
+}
+
+/**
+ * Reads records from `input` in chunks of `chunkSize`.
+ * @throws RecordStreamError when the input is malformed, a record is bad, or the byte limit is passed
+ */
+export async function* recordChunks(input: AsyncIterable<Buffer | string>, format: StreamFormat, options: RecordStreamOptions = {}): AsyncGenerator<RecordChunk> {
+  const chunkSize = options.chunkSize ?? 1000;
+  const maxBytes = options.maxBytes ?? Infinity;
+  const decoder = new StringDecoder('utf8');
+  const csv = format === 'csv' ? { reader: new CsvReader({ maxRecordSize: options.maxRecordSize }), rows: new RowBuilder() } : null;
+  const ndjson = format === 'ndjson' ? new NdjsonReader(options.maxRecordSize ?? MAX_LINE) : null;
+  let pending: RecordChunk = { records: [], fields: [] };
+  let bytes = 0;
+  let total = 0;
+
+  const take = (text: string, final: boolean): void => {
+    if (csv) {
+      const records = final ? [...csv.reader.push(text), ...csv.reader.end()] : csv.reader.push(text);
+      // The row builder checks the header and row widths; the fields are kept for writers that echo them.
+      const rows = csv.rows.add(records);
+      for (let k = 0; k < rows.length; k++) {
+        pending.records.push(parseAt(rows[k].raw, `CSV line ${rows[k].line}`));
+        pending.fields.push(records[records.length - rows.length + k].fields);
+      }
+    } else {
+      for (const { line, value } of ndjson!.push(text, final)) pending.records.push(parseAt(value, `NDJSON line ${line}`));
+    }
+  };
+
+  try {
+    for await (const chunk of input) {
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (bytes > maxBytes) throw new RecordStreamError('PAYLOAD_TOO_LARGE', `the stream is larger than ${maxBytes} bytes`);
+      take(typeof chunk === 'string' ? chunk : decoder.write(chunk), false);
+      while (pending.records.length >= chunkSize) {
+        const out = { records: pending.records.slice(0, chunkSize), fields: pending.fields.slice(0, chunkSize) };
+        pending = { records: pending.records.slice(chunkSize), fields: pending.fields.slice(chunkSize) };
+        total += out.records.length;
+        yield out;
+      }
+    }
+    take(decoder.end(), true);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new RecordStreamError('INVALID_CSV', err.message);
+    if (err instanceof CsvError) throw new RecordStreamError('INVALID_CSV', err.message);
+    throw err;
+  }
+  total += pending.records.length;
+  if (total === 0) throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
+  if (pending.records.length > 0) yield pending;
+}

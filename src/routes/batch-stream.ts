@@ -1,0 +1,69 @@
+/**
+ * The streamed form of POST /batch (`Accept: application/x-ndjson`): records are
+ * read from the body as they arrive (CSV or NDJSON), scored a chunk at a time,
+ * and written back one result per line in input order, then one summary line.
+ * Between chunks it yields to the event loop, so /healthz and /score keep
+ * answering while a stream of any length runs, and it never holds more than a
+ * chunk of records or results.
+ *
+ * The status (200) is sent before the records are read, so a bad record, a
+ * malformed body or the byte limit mid-stream ends the stream with an error line
+ * `{"error": {statusCode, error, message, code}}` naming the line and field.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { errorBody } from '../errors.js';
+import type { ModelBundle, ScoreObserver, ScoreResult } from '../ml/bundle/bundle.js';
+import { recordChunks, RecordStreamError, type RecordChunk, type StreamFormat } from '../ml/data/record-stream.js';
+import type { TrafficRecord } from '../ml/data/record.js';
+import { SummaryBuilder } from '../ml/insight/summary.js';
+
+export { NDJSON, wantsStream } from '../plugins/csv.js';
+/** Records scored between two yields to the event loop (about 10 ms of work). */
+export const CHUNK = 1000;
+
+/** Chunks of records already in memory (a JSON body), in the shape recordChunks yields. */
+async function* inMemory(records: TrafficRecord[]): AsyncGenerator<RecordChunk> {
+  for (let i = 0; i < records.length; i += CHUNK) yield { records: records.slice(i, i + CHUNK), fields: [] };
+}
+
+/** The record chunks of a streamed body: the raw request stream (CSV, NDJSON), or parsed JSON records. */
+export function chunksOf(body: NodeJS.ReadableStream | TrafficRecord[], format: StreamFormat, maxBytes: number): AsyncGenerator<RecordChunk> {
+  if (Array.isArray(body)) return inMemory(body);
+  return recordChunks(body as AsyncIterable<Buffer>, format, { chunkSize: CHUNK, maxBytes });
+}
+
+/** The response lines: one result per record, then the summary; or an error line where the input goes wrong. */
+export async function* ndjsonLines(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  chunks: AsyncGenerator<RecordChunk>,
+  bundle: ModelBundle,
+  observer: ScoreObserver | null,
+): AsyncGenerator<string> {
+  const summary = new SummaryBuilder();
+  try {
+    for await (const { records } of chunks) {
+      const results: ScoreResult[] = new Array(records.length);
+      let text = '';
+      for (let i = 0; i < records.length; i++) {
+        const res = bundle.score(records[i], observer);
+        results[i] = res;
+        summary.add(records[i], res);
+        text += `${JSON.stringify(res)}\n`;
+      }
+      app.metrics.recordsScored('batch', results);
+      yield text;
+      await yieldToEventLoop();
+    }
+    yield `${JSON.stringify({ summary: summary.build() })}\n`;
+  } catch (err) {
+    if (err instanceof RecordStreamError) {
+      request.log.info({ code: err.code, message: err.message }, 'stream ended by a bad input');
+      yield `${JSON.stringify({ error: errorBody(err.code, err.message) })}\n`;
+      return;
+    }
+    request.log.error({ err }, 'stream failed');
+    yield `${JSON.stringify({ error: errorBody('INTERNAL', `internal error (request id ${request.id}); the details are in the service log`) })}\n`;
+  }
+}
