@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import admin from './plugins/admin.js';
+import clusterLink from './plugins/cluster.js';
 import csv from './plugins/csv.js';
 import docs from './plugins/docs.js';
 import drift from './plugins/drift.js';
@@ -111,6 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(models, { config });
   await app.register(metrics);
   await app.register(drift, { config });
+  await app.register(clusterLink);
   await app.register(admin, { config });
   await app.register(docs);
 

@@ -4,9 +4,12 @@
  * variable is listed in .env.example and in the README.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 
 export interface Config {
+  /** worker processes behind the port (node:cluster); 1: this process serves alone */
+  workers: number;
   host: string;
   port: number;
   modelDir: string;
@@ -67,6 +70,13 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
+/** WORKERS: a count, or `auto` for the cores this process may use. */
+function workers(env: Env): number {
+  const raw = (env.WORKERS ?? '').trim();
+  if (raw.toLowerCase() === 'auto') return availableParallelism();
+  return int(env, 'WORKERS', 1, 1, 256);
+}
+
 /**
  * Reads and validates the configuration.
  * @param env defaults to process.env
@@ -84,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
   const modelDir = (env.MODEL_DIR ?? './models').trim();
   if (modelDir === '') throw new ConfigError('MODEL_DIR is empty: set the directory holding the model bundle, e.g. ./models');
   return {
+    workers: workers(env),
     host,
     port: int(env, 'PORT', 3000, 0, 65535),
     modelDir,

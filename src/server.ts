@@ -2,12 +2,15 @@
  * Entry point: reads the configuration (the environment, then ./.env for what
  * the environment does not set), builds the app, listens, and on
  * SIGTERM/SIGINT stops accepting, drains in-flight requests and exits 0.
- * A bad configuration or a model bundle that cannot be loaded exits 1 with a
- * message saying what to fix.
+ * With WORKERS > 1 this process is the cluster primary (src/cluster/primary.ts)
+ * and each worker runs the rest of this file. A bad configuration or a model
+ * bundle that cannot be loaded exits 1 with a message saying what to fix.
  */
+import cluster from 'node:cluster';
 import { buildApp } from './app.js';
+import { runPrimary } from './cluster/primary.js';
 import { ConfigError, loadConfig, loadEnvFile } from './config.js';
-import { BundleLoadError } from './ml/bundle/store.js';
+import { BundleLoadError, loadCurrent } from './ml/bundle/store.js';
 
 /** Longest a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -15,6 +18,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
+  if (config.workers > 1 && cluster.isPrimary) {
+    await loadCurrent(config.modelDir); // fail the start here, not in a loop of workers that cannot load it
+    return runPrimary(config);
+  }
   const app = await buildApp(config);
   await app.listen({ host: config.host, port: config.port });
 
@@ -38,6 +45,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // A worker whose primary is gone drains and exits rather than serve on unmanaged.
+  if (cluster.isWorker) process.on('disconnect', () => stop('SIGTERM'));
 }
 
 main().catch((err: Error) => {

@@ -58,6 +58,7 @@ async function driftPlugin(app: FastifyInstance, opts: { config: Config }): Prom
     help: 'Population Stability Index of each feature over the live window against the training data (absent until the window holds 100 records)',
     labelNames: ['feature'],
     registers: [registry],
+    aggregator: 'max', // each worker keeps its own window: the worst one speaks for the process group
     collect() {
       this.reset();
       if (!app.models.loaded) return;
@@ -65,23 +66,24 @@ async function driftPlugin(app: FastifyInstance, opts: { config: Config }): Prom
     },
   });
   // An empty window has no ratio: NaN, which no alert comparison matches (0 would read as "no anomalies").
-  const ratio = (name: string, help: string, read: (r: DriftReport) => number | null): void => {
+  const ratio = (name: string, help: string, read: (r: DriftReport) => number | null, aggregator: 'sum' | 'average' | 'max'): void => {
     new Gauge({
       name,
       help,
       registers: [registry],
+      aggregator,
       collect() {
         if (app.models.loaded) this.set(read(report()) ?? NaN);
       },
     });
   };
   if (size > 0) {
-    ratio('scoring_window_records', 'Scored records in the live drift window', (r) => r.window.filled);
-    ratio('scoring_window_anomaly_ratio', 'Share of the live window the Isolation Forest flags', (r) => r.anomaly_ratio);
-    ratio('scoring_window_suspicious_ratio', 'Share of the live window answered suspicious', (r) => r.suspicious_ratio);
+    ratio('scoring_window_records', 'Scored records in the live drift window', (r) => r.window.filled, 'sum');
+    ratio('scoring_window_anomaly_ratio', 'Share of the live window the Isolation Forest flags', (r) => r.anomaly_ratio, 'average');
+    ratio('scoring_window_suspicious_ratio', 'Share of the live window answered suspicious', (r) => r.suspicious_ratio, 'average');
   }
-  ratio('model_expected_anomaly_ratio', 'Share of the training rows the Isolation Forest flags (the contamination the threshold was fixed for)', (r) => r.expected_anomaly_ratio);
-  ratio('model_expected_suspicious_ratio', 'Share of the training rows the served models answer suspicious', (r) => r.expected_suspicious_ratio);
+  ratio('model_expected_anomaly_ratio', 'Share of the training rows the Isolation Forest flags (the contamination the threshold was fixed for)', (r) => r.expected_anomaly_ratio, 'max');
+  ratio('model_expected_suspicious_ratio', 'Share of the training rows the served models answer suspicious', (r) => r.expected_suspicious_ratio, 'max');
 }
 
 export default fp(driftPlugin, { name: 'drift', fastify: '5.x', dependencies: ['models', 'metrics'] });

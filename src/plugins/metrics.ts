@@ -58,7 +58,8 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     labelNames: ['detector'],
     registers: [registry],
   });
-  const modelInfo = new Gauge({ name: 'model_info', help: 'The served model version (value 1)', labelNames: ['version'], registers: [registry] });
+  // Aggregators say how WORKERS > 1 combine a gauge across workers (counters and histograms are summed).
+  const modelInfo = new Gauge({ name: 'model_info', help: 'The served model version (value 1)', labelNames: ['version'], registers: [registry], aggregator: 'max' });
   const trainingRuns = new Counter({ name: 'training_runs_total', help: 'POST /train runs by outcome', labelNames: ['outcome'], registers: [registry] });
   const trainingDuration = new Histogram({
     name: 'training_duration_seconds',
@@ -66,12 +67,13 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300],
     registers: [registry],
   });
-  const trainingRows = new Gauge({ name: 'training_rows', help: 'Rows the served model was trained on', registers: [registry] });
-  const trainedAt = new Gauge({ name: 'model_trained_timestamp_seconds', help: 'When the served model was trained (Unix time)', registers: [registry] });
+  const trainingRows = new Gauge({ name: 'training_rows', help: 'Rows the served model was trained on', registers: [registry], aggregator: 'max' });
+  const trainedAt = new Gauge({ name: 'model_trained_timestamp_seconds', help: 'When the served model was trained (Unix time)', registers: [registry], aggregator: 'max' });
   new Gauge({
     name: 'service_ready',
     help: '1 when GET /readyz answers 200 (models loaded, not overloaded), else 0',
     registers: [registry],
+    aggregator: 'min',
     collect() {
       this.set(app.models.loaded && !app.isUnderPressure() ? 1 : 0);
     },

@@ -18,9 +18,10 @@ export default async function metricsRoute(app: FastifyInstance): Promise<void> 
       },
     },
     async (_request, reply) => {
-      const { registry } = app.metrics;
-      reply.type(registry.contentType);
-      return registry.metrics();
+      // Every worker's metrics when WORKERS > 1 (aggregated by the primary), else this process's.
+      const { contentType, text } = await app.cluster.metrics();
+      reply.type(contentType);
+      return text;
     },
   );
 }

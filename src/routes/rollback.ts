@@ -39,6 +39,7 @@ export default async function rollbackRoute(app: FastifyInstance, opts: { config
           const bundle = await loadVersion(modelDir, wanted); // check it loads before switching to it
           await setCurrent(modelDir, wanted);
           app.models.swap(bundle);
+          await app.cluster.announce(wanted);
           return { model_version: wanted, previous_version: current };
         }
         const previous = await previousServed(modelDir, kept);
@@ -46,6 +47,7 @@ export default async function rollbackRoute(app: FastifyInstance, opts: { config
         const bundle = await loadVersion(modelDir, previous.version);
         await restorePrevious(modelDir, previous);
         app.models.swap(bundle);
+        await app.cluster.announce(previous.version);
         return { model_version: previous.version, previous_version: current };
       }),
   );

@@ -74,6 +74,7 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
         // Load what was written (checksums and all) and swap it in whole.
         const bundle = await loadVersion(modelDir, done.version);
         app.models.swap(bundle);
+        await app.cluster.announce(done.version); // every other worker serves it before this answers
         return { done, bundle };
       });
       const durationMs = performance.now() - started;
