@@ -31,6 +31,8 @@ export class CsvSyntaxError extends Error {
 export interface CsvReaderOptions {
   /** characters a record may span; default 64 KiB */
   maxRecordSize?: number;
+  /** the line number of the first line fed (a block cut from the middle of a file); default 1 */
+  firstLine?: number;
 }
 
 /** Feed text with push(), then end(); complete records come back from each call. */
@@ -42,6 +44,7 @@ export class CsvReader {
 
   constructor(options: CsvReaderOptions = {}) {
     this.maxRecordSize = options.maxRecordSize ?? 64 * 1024;
+    this.line = options.firstLine ?? 1;
   }
 
   /** Adds text; returns the records it completed. */

@@ -23,6 +23,16 @@ export const TOP_SOURCES = 10;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
+export interface SummaryState {
+  count: number;
+  suspicious: number;
+  anomalies: number;
+  totalBytes: number;
+  sources: SourceTally[];
+  countries: { country: string; count: number; suspicious: number }[];
+  hours: { hour: number; count: number; suspicious: number }[];
+}
+
 interface SourceTally {
   src_ip: string;
   suspicious: number;
@@ -71,6 +81,52 @@ export class SummaryBuilder {
     const h = this.hours[Math.floor((((r.creationMs % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS)]; // UTC hour, no Date per record
     h.count++;
     h.suspicious += bad;
+  }
+
+  /** Adds another builder's tallies (a part of the same batch scored elsewhere, e.g. a worker thread). */
+  merge(other: SummaryState): void {
+    this.count += other.count;
+    this.suspicious += other.suspicious;
+    this.anomalies += other.anomalies;
+    this.totalBytes += other.totalBytes;
+    for (const o of other.sources) {
+      const s = this.sources.get(o.src_ip);
+      if (!s) {
+        this.sources.set(o.src_ip, { ...o, activity: { ...o.activity } });
+        continue;
+      }
+      s.suspicious += o.suspicious;
+      s.count += o.count;
+      s.bytes_in += o.bytes_in;
+      s.activity.sessions += o.activity.sessions;
+      s.activity.suspicious += o.activity.suspicious;
+      s.activity.bytes += o.activity.bytes;
+      s.activity.highest = higherRisk(s.activity.highest, o.activity.highest);
+    }
+    for (const o of other.countries) {
+      const c = this.countries.get(o.country);
+      if (c) {
+        c.count += o.count;
+        c.suspicious += o.suspicious;
+      } else this.countries.set(o.country, { ...o });
+    }
+    other.hours.forEach((h, i) => {
+      this.hours[i].count += h.count;
+      this.hours[i].suspicious += h.suspicious;
+    });
+  }
+
+  /** The tallies as plain data (to send to another thread and merge there). */
+  state(): SummaryState {
+    return {
+      count: this.count,
+      suspicious: this.suspicious,
+      anomalies: this.anomalies,
+      totalBytes: this.totalBytes,
+      sources: [...this.sources.values()],
+      countries: [...this.countries.values()],
+      hours: this.hours,
+    };
   }
 
   build(): BatchSummary {
