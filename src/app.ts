@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import admin from './plugins/admin.js';
 import clusterLink from './plugins/cluster.js';
+import consolePages from './plugins/console.js';
 import csv from './plugins/csv.js';
 import docs from './plugins/docs.js';
 import drift from './plugins/drift.js';
@@ -124,5 +125,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rollbackRoute, { config });
   await app.register(healthRoutes);
   await app.register(metricsRoute);
+  await app.register(consolePages);
   return app;
 }

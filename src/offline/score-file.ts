@@ -51,7 +51,7 @@ const SOURCE_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { registe
  * Each thread's heap is capped: left to size itself by the machine's memory, V8 lets a busy thread's
  * garbage pile up to hundreds of MB before collecting (683 MB resident with two threads, measured).
  */
-const THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+const THREAD_LIMITS = { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 4 };
 
 function startWorker(init: WorkerInit): Worker {
   const options = { workerData: init, resourceLimits: THREAD_LIMITS };

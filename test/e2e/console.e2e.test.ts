@@ -1,0 +1,168 @@
+/**
+ * The analyst console in the real Chromium (Debian's, driven by playwright-core), against a real
+ * server: upload the dataset, see the results, charts, recommendations and filters, download the
+ * results, read the model view, on a desktop and on a 390 px phone, with no console error and no
+ * request leaving the service's origin. Screenshots go to artifacts/e2e (CI keeps them).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readCsvRows } from '../../src/ml/data/dataset.js';
+import { DATASET_PATH } from '../../src/paths.js';
+import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
+import { ROOT, startServer, type Server } from '../helpers/process.js';
+
+// The page's globals, as the callbacks given to page.evaluate see them (this file is compiled without the DOM lib).
+type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+type PageGlobals = {
+  document: { getElementById(id: string): unknown; documentElement: { scrollWidth: number } };
+  innerWidth: number;
+  Chart: { getChart(id: string): { data: { labels: string[] } } };
+};
+
+const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(ROOT, 'artifacts', 'e2e');
+let service: Server;
+let browser: Browser;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }); // the console is what the build makes
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const models = await modelDirCopy();
+  cleanup = models.cleanup;
+  service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  service?.child.kill('SIGTERM');
+  await service?.exited;
+  await cleanup?.();
+});
+
+/** A page that records console errors and every request it makes. */
+async function open(width: number, height: number): Promise<{ page: Page; errors: string[]; requests: string[]; loadMs: number }> {
+  const page = await browser.newPage({ viewport: { width, height }, acceptDownloads: true });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => requests.push(r.url()));
+  const t0 = performance.now();
+  await page.goto(`${service.url}/`, { waitUntil: 'load' });
+  return { page, errors, requests, loadMs: performance.now() - t0 };
+}
+
+const overflowsSideways = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth > (globalThis as unknown as PageGlobals).innerWidth);
+
+it('scores the uploaded dataset: results, charts, recommendations, filters and a download matching /batch', async () => {
+  const { page, errors, requests, loadMs } = await open(1366, 900);
+  const t0 = performance.now();
+  await page.setInputFiles('#file', DATASET_PATH);
+  await page.locator('#status', { hasText: '282 results' }).waitFor({ timeout: 30_000 });
+  const resultsMs = performance.now() - t0;
+  console.log(`console: page loaded in ${loadMs.toFixed(0)} ms; 282 results shown ${resultsMs.toFixed(0)} ms after the upload`);
+
+  expect(await page.locator('#count').textContent()).toBe('282 of 282 sessions');
+  expect(await page.locator('#table tbody tr').count()).toBe(100); // first page
+  const first = await page.locator('#recommendations li').first().textContent();
+  expect(first).toMatch(/^block 155\.91\.45\.242: /);
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).Chart.getChart('chart-sources').data.labels[0])).toBe('155.91.45.242');
+  const drawn = await page.evaluate(() =>
+    ['chart-volume', 'chart-country', 'chart-hour', 'chart-sources', 'chart-scores'].filter((id) => {
+      const c = (globalThis as unknown as PageGlobals).document.getElementById(id) as Canvas;
+      const pixels = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return true;
+      return false;
+    }),
+  );
+  expect(drawn.length).toBeGreaterThanOrEqual(3);
+  await page.screenshot({ path: join(ARTIFACTS, 'console-results.png'), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'console-overview.png') }); // the README's picture (docs/console.png)
+
+  // a filter narrows the table
+  await page.selectOption('#filters select[name=risk]', 'critical');
+  const narrowed = await page.locator('#count').textContent();
+  const shown = Number(narrowed!.split(' ')[0]);
+  expect(shown).toBeGreaterThan(0);
+  expect(shown).toBeLessThan(282);
+  expect(await page.locator('#table tbody .badge.critical').count()).toBe(shown);
+  await page.fill('#filters input[name=ip]', '155.91.45.242');
+  expect(Number((await page.locator('#count').textContent())!.split(' ')[0])).toBeLessThanOrEqual(shown);
+  await page.selectOption('#filters select[name=risk]', '');
+  await page.fill('#filters input[name=ip]', '');
+
+  // the download: the input columns and the verdict columns, in input order, as /batch answers
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const rows = await readCsvRows(readFileSync(await download.path(), 'utf8'));
+  expect(rows).toHaveLength(282);
+  const batch = (await (await fetch(`${service.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: readFileSync(DATASET_PATH) })).json()) as {
+    results: { verdict: string; risk_level: string; anomaly_score: number; src_ip: string; reasons: string[] }[];
+  };
+  rows.forEach(({ raw }, i) => {
+    expect(raw.src_ip).toBe(batch.results[i].src_ip);
+    expect(raw.verdict).toBe(batch.results[i].verdict);
+    expect(raw.risk_level).toBe(batch.results[i].risk_level);
+    expect(Number(raw.anomaly_score)).toBe(batch.results[i].anomaly_score);
+    expect(raw.reasons ?? '').toBe(batch.results[i].reasons.join('; '));
+  });
+
+  expect(errors).toEqual([]);
+  expect(requests.filter((u) => !u.startsWith(service.url) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
+  await page.close();
+});
+
+it('shows the model: metrics, confusion matrix, importances, rules and kept versions', async () => {
+  const { page, errors, requests } = await open(1366, 900);
+  await page.click('nav a[href="#model"]');
+  await page.locator('#confusion').waitFor({ timeout: 30_000 });
+  expect(await page.locator('#confusion td').count()).toBe(4);
+  expect(await page.locator('#rules tr').count()).toBeGreaterThan(1);
+  expect(await page.locator('#model-info').textContent()).toMatch(/anomaly threshold/);
+  const importances = await page.evaluate(() => (globalThis as unknown as PageGlobals).Chart.getChart('chart-importances').data.labels.length);
+  expect(importances).toBe(11);
+  await page.screenshot({ path: join(ARTIFACTS, 'console-model.png'), fullPage: true });
+  // one record, prefilled with a dataset row
+  await page.click('nav a[href="#record"]');
+  await page.click('#record-form button[type=submit]');
+  await page.locator('#record-result li').first().waitFor();
+  expect(await page.locator('#record-result .badge').first().textContent()).toMatch(/^(normal|suspicious)$/);
+  expect(errors).toEqual([]);
+  expect(requests.every((u) => u.startsWith(service.url) || u.startsWith('data:'))).toBe(true);
+  await page.close();
+});
+
+it('reads on a 390 px phone without sideways scrolling, and shows a 400 in words', async () => {
+  const { page, errors } = await open(390, 844);
+  await page.setInputFiles('#file', DATASET_PATH);
+  await page.locator('#status', { hasText: '282 results' }).waitFor({ timeout: 30_000 });
+  expect(await overflowsSideways(page)).toBe(false);
+  await page.screenshot({ path: join(ARTIFACTS, 'console-phone.png'), fullPage: false });
+  await page.click('nav a[href="#model"]');
+  await page.locator('#confusion').waitFor({ timeout: 30_000 });
+  expect(await overflowsSideways(page)).toBe(false);
+  // a bad file: the service's message, with its line, in words
+  await page.click('nav a[href="#score"]');
+  const bad = readFileSync(DATASET_PATH, 'utf8').replace(/\n5602,/, '\nlots,');
+  await page.setInputFiles('#file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  await page.locator('#error').waitFor({ state: 'visible' });
+  expect(await page.locator('#error').textContent()).toMatch(/CSV line 2: bytes_in must be an integer/);
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+it('is sent with a Content-Security-Policy that allows its own origin only', async () => {
+  const res = await fetch(`${service.url}/`);
+  expect(res.status).toBe(200);
+  const csp = res.headers.get('content-security-policy')!;
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+});

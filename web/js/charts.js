@@ -1,0 +1,84 @@
+// The original dashboards' views, drawn with Chart.js from the results; each can be saved as PNG.
+/* global Chart */
+
+const RED = 'rgba(198, 40, 40, 0.8)';
+const BLUE = 'rgba(31, 95, 191, 0.55)';
+const GREY = 'rgba(90, 100, 114, 0.45)';
+const charts = new Map();
+
+function draw(id, config) {
+  charts.get(id)?.destroy();
+  const chart = new Chart(document.getElementById(id), { ...config, options: { animation: false, maintainAspectRatio: false, responsive: true, ...config.options } });
+  charts.set(id, chart);
+  return chart;
+}
+
+/** Saves a chart as a PNG file. */
+export function savePng(id) {
+  const chart = charts.get(id);
+  if (!chart) return;
+  const a = document.createElement('a');
+  a.href = chart.toBase64Image('image/png', 1);
+  a.download = `${id}.png`;
+  a.click();
+}
+
+/** items: [{ srcIp, country, bytesIn, bytesOut, hour, result }]; summary: the batch summary; threshold: the anomaly threshold */
+export function drawSessionCharts(items, summary, threshold) {
+  const point = (it) => ({ x: Math.max(1, it.bytesIn), y: Math.max(1, it.bytesOut) });
+  draw('chart-volume', {
+    type: 'scatter',
+    data: {
+      datasets: [
+        { label: 'normal', data: items.filter((it) => it.result.verdict === 'normal').map(point), backgroundColor: GREY, pointRadius: 2 },
+        { label: 'suspicious', data: items.filter((it) => it.result.verdict === 'suspicious').map(point), backgroundColor: RED, pointRadius: 3 },
+      ],
+    },
+    options: { scales: { x: { type: 'logarithmic', title: { display: true, text: 'bytes in' } }, y: { type: 'logarithmic', title: { display: true, text: 'bytes out' } } } },
+  });
+  const countries = summary.by_country.slice(0, 20);
+  draw('chart-country', {
+    type: 'bar',
+    data: { labels: countries.map((c) => c.country), datasets: [{ label: 'sessions', data: countries.map((c) => c.count), backgroundColor: BLUE }, { label: 'suspicious', data: countries.map((c) => c.suspicious), backgroundColor: RED }] },
+  });
+  const hours = Array.from({ length: 24 }, (_, h) => summary.by_hour.find((x) => x.hour === h) ?? { hour: h, count: 0, suspicious: 0 });
+  draw('chart-hour', {
+    type: 'bar',
+    data: { labels: hours.map((h) => String(h.hour)), datasets: [{ label: 'sessions', data: hours.map((h) => h.count), backgroundColor: BLUE }, { label: 'suspicious', data: hours.map((h) => h.suspicious), backgroundColor: RED }] },
+  });
+  const totalBytes = items.reduce((s, it) => s + it.bytesIn + it.bytesOut, 0) || 1;
+  const bytesBy = new Map();
+  for (const it of items) bytesBy.set(it.srcIp, (bytesBy.get(it.srcIp) ?? 0) + it.bytesIn + it.bytesOut);
+  const top = summary.top_sources.slice(0, 10);
+  draw('chart-sources', {
+    type: 'bar',
+    data: {
+      labels: top.map((s) => s.src_ip),
+      datasets: [
+        { label: 'suspicious sessions', data: top.map((s) => s.suspicious), backgroundColor: RED, xAxisID: 'x' },
+        { label: '% of all bytes', data: top.map((s) => (100 * (bytesBy.get(s.src_ip) ?? 0)) / totalBytes), backgroundColor: BLUE, xAxisID: 'x2' },
+      ],
+    },
+    options: { indexAxis: 'y', scales: { x: { position: 'bottom', title: { display: true, text: 'suspicious sessions' } }, x2: { position: 'top', max: 100, title: { display: true, text: '% of bytes' }, grid: { drawOnChartArea: false } } } },
+  });
+  const bins = 25;
+  const lo = 0.3;
+  const hi = 0.8;
+  const counts = new Array(bins).fill(0);
+  for (const it of items) counts[Math.min(bins - 1, Math.max(0, Math.floor(((it.result.anomaly_score - lo) / (hi - lo)) * bins)))]++;
+  const edges = counts.map((_, b) => lo + ((hi - lo) * b) / bins);
+  draw('chart-scores', {
+    type: 'bar',
+    data: {
+      labels: edges.map((e) => e.toFixed(2)),
+      datasets: [{ label: `sessions (threshold ${threshold.toFixed(3)})`, data: counts, backgroundColor: edges.map((e) => (e + (hi - lo) / bins > threshold ? RED : BLUE)), barPercentage: 1, categoryPercentage: 1 }],
+    },
+    options: { scales: { x: { title: { display: true, text: 'anomaly score (red: at or above the threshold)' } } } },
+  });
+}
+
+/** The Random Forest's feature importances, largest first. */
+export function drawImportances(id, importances) {
+  const entries = Object.entries(importances).sort((a, b) => b[1] - a[1]);
+  draw(id, { type: 'bar', data: { labels: entries.map(([f]) => f), datasets: [{ label: 'importance', data: entries.map(([, v]) => v), backgroundColor: BLUE }] }, options: { indexAxis: 'y' } });
+}
