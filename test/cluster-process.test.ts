@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXAMPLE_RECORD } from '../src/schemas/record.js';
 import { ADMIN_TOKEN, modelDirCopy } from './helpers/app.js';
-import { startServer, type Server } from './helpers/process.js';
+import { isAlive, startServer, type Server } from './helpers/process.js';
 import { REAL_DATASET } from './fixtures/synthetic.js';
 
 let dir: string;
@@ -16,14 +16,6 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts WORKERS=2 and waits until both workers listen. */
 async function startCluster(): Promise<{ server: Server; workers: number[] }> {

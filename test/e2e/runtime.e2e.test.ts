@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_RECORD } from '../../src/schemas/record.js';
-import { ROOT, startCollecting, waitForListening } from '../helpers/process.js';
+import { isAlive, ROOT, startCollecting, waitForListening } from '../helpers/process.js';
 
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
@@ -32,14 +32,6 @@ afterAll(() => {
   if (image) rmSync(image, { recursive: true, force: true });
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('npm start', () => {
   it('serves, and stops when npm gets SIGTERM (the server drains and exits, nothing is left running)', async () => {

@@ -14,6 +14,16 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+/** Whether a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** spawn(), with the child tracked until it exits. */
 export function spawnTracked(command: string, args: string[], options: SpawnOptions): ChildProcess {
   const child = spawn(command, args, options);

@@ -2,6 +2,7 @@
 import { ApiError, getModel, streamBatch } from './api.js';
 import { drawSessionCharts, savePng } from './charts.js';
 import { parseCsv, toCsv } from './csv.js';
+import { badge, el } from './dom.js';
 import { showModel, wireAdmin } from './model.js';
 import { wireRecord } from './record.js';
 import { SessionsTable } from './table.js';
@@ -90,21 +91,15 @@ function show(items, summary, threshold) {
   ];
   $('#totals').replaceChildren(
     ...totals.map(([k, v]) => {
-      const card = document.createElement('div');
-      card.className = 'card';
-      const b = document.createElement('b');
-      b.textContent = typeof v === 'number' ? v.toLocaleString('en-US') : v;
-      card.append(b, k);
+      const card = el('div', undefined, 'card');
+      card.append(el('b', typeof v === 'number' ? v.toLocaleString('en-US') : v), k);
       return card;
     }),
   );
   $('#recommendations').replaceChildren(
     ...summary.recommendations.map((r) => {
-      const li = document.createElement('li');
-      const action = document.createElement('span');
-      action.className = `badge ${r.action === 'block' ? 'critical' : r.action === 'investigate' ? 'high' : 'medium'}`;
-      action.textContent = r.action;
-      li.append(action, ` ${r.src_ip}: ${r.reasons.join(', ')}`);
+      const li = el('li');
+      li.append(badge(r.action, r.action === 'block' ? 'critical' : r.action === 'investigate' ? 'high' : 'medium'), ` ${r.src_ip}: ${r.reasons.join(', ')}`);
       return li;
     }),
   );

@@ -1,13 +1,7 @@
 // The model view: what GET /model says, and, with the admin token, training and rollback.
 import { getModel, rollback, train } from './api.js';
 import { drawImportances, savePng } from './charts.js';
-
-function el(tag, text, className) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (className) e.className = className;
-  return e;
-}
+import { badge, el } from './dom.js';
 
 function facts(pairs) {
   const dl = el('dl', undefined, 'facts');
@@ -40,7 +34,7 @@ function rules(surrogate) {
   for (const r of surrogate.rules) {
     const tr = el('tr');
     const verdict = el('td');
-    verdict.append(el('span', r.verdict, `badge ${r.verdict}`));
+    verdict.append(badge(r.verdict));
     tr.append(verdict, el('td', r.conditions.join(' and ') || '(always)'), el('td', String(r.support)), el('td', f3(r.precision)));
     table.append(tr);
   }

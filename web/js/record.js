@@ -1,5 +1,6 @@
 // One record: a form prefilled with the first row of the real dataset, answered as /score answers it.
 import { scoreOne } from './api.js';
+import { badge, el } from './dom.js';
 
 export const EXAMPLE = {
   bytes_in: '5602',
@@ -34,20 +35,10 @@ export function wireRecord(form, out, showError) {
     for (const input of form.querySelectorAll('input')) if (input.value.trim() !== '') record[input.name] = input.value.trim();
     try {
       const r = await scoreOne(record);
-      const p = document.createElement('p');
-      const verdict = document.createElement('span');
-      verdict.className = `badge ${r.verdict}`;
-      verdict.textContent = r.verdict;
-      const risk = document.createElement('span');
-      risk.className = `badge ${r.risk_level}`;
-      risk.textContent = r.risk_level;
-      p.append(verdict, ' ', risk, ` anomaly score ${r.anomaly_score.toFixed(3)}, classifier risk ${r.risk_probability.toFixed(2)}`);
-      const ul = document.createElement('ul');
-      for (const reason of r.reasons.length ? r.reasons : ['no reasons: a plainly normal record']) {
-        const li = document.createElement('li');
-        li.textContent = reason;
-        ul.append(li);
-      }
+      const p = el('p');
+      p.append(badge(r.verdict), ' ', badge(r.risk_level), ` anomaly score ${r.anomaly_score.toFixed(3)}, classifier risk ${r.risk_probability.toFixed(2)}`);
+      const ul = el('ul');
+      for (const reason of r.reasons.length ? r.reasons : ['no reasons: a plainly normal record']) ul.append(el('li', reason));
       out.replaceChildren(p, ul);
     } catch (err) {
       showError(err.message);

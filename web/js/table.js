@@ -1,19 +1,10 @@
 // The sessions table: sorted by risk, filtered, 100 rows a page (smooth at 10,000 and more).
 // Cells are set with textContent only: nothing from a file or a result is ever parsed as HTML.
 
+import { badge, el } from './dom.js';
+
 const RISK_ORDER = { critical: 0, high: 1, medium: 2, low: 3 };
 const PAGE = 100;
-
-function el(tag, text, className) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (className) e.className = className;
-  return e;
-}
-
-function badge(value) {
-  return el('span', value, `badge ${value}`);
-}
 
 export class SessionsTable {
   constructor(root) {
