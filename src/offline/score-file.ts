@@ -51,7 +51,7 @@ const SOURCE_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { registe
  * Each thread's heap is capped: left to size itself by the machine's memory, V8 lets a busy thread's
  * garbage pile up to hundreds of MB before collecting (683 MB resident with two threads, measured).
  */
-const THREAD_LIMITS = { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 4 };
+const THREAD_LIMITS = { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 8 };
 
 function startWorker(init: WorkerInit): Worker {
   const options = { workerData: init, resourceLimits: THREAD_LIMITS };
@@ -165,12 +165,16 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
         options.onProgress(records, (now - started) / 1000);
       }
     };
+    // Results that arrived while this thread awaited something else (a read, a write) are written
+    // before it decides to sleep: their messages found no sleeper to wake.
     const waitFor = async (condition: () => boolean): Promise<void> => {
-      while (!condition()) {
-        if (failure) throw failure;
-        await new Promise<void>((resolve) => (wake = resolve));
+      for (;;) {
         if (failure) throw failure;
         await drainReady();
+        if (condition()) return;
+        if (failure) throw failure;
+        if (results.has(written)) continue;
+        await new Promise<void>((resolve) => (wake = resolve));
       }
     };
     const send = async (text: string): Promise<void> => {
