@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,5 +43,15 @@ describe('loadEnvFile', () => {
       delete process.env.TTS_TEST_BOTH;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the service reads', () => {
+    const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/env(?:\.|, ')([A-Z_]{3,})/g)].map((m) => m[1]));
+    const listed = new Set([...readFileSync(new URL('../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+    expect([...read].filter((v) => !listed.has(v))).toEqual([]);
+    expect(read.size).toBeGreaterThan(15);
   });
 });
