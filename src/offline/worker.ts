@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadCurrent } from '../ml/bundle/store.js';
 import { CsvReader, CsvSyntaxError } from '../ml/data/csv.js';
 import { CsvError, RowBuilder } from '../ml/data/dataset.js';
-import { parseRecord, RecordError } from '../ml/data/record.js';
+import { parseRecordAt, RecordError } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
 import { csvCell, resultCells } from './format.js';
 
@@ -40,13 +40,7 @@ function block(text: string, firstLine: number): { out: string; count: number } 
   let out = '';
   for (let i = 0; i < built.length; i++) {
     const { line, raw } = built[i];
-    let record;
-    try {
-      record = parseRecord(raw);
-    } catch (err) {
-      if (err instanceof RecordError) throw err.at(`CSV line ${line}`);
-      throw err;
-    }
+    const record = parseRecordAt(raw, `CSV line ${line}`);
     const result = bundle.score(record);
     summary.add(record, result);
     if (output === 'ndjson') out += `${JSON.stringify(result)}\n`;

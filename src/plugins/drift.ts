@@ -27,12 +27,12 @@ declare module 'fastify' {
   }
 }
 
-
 async function driftPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
   const size = opts.config.driftWindow;
+  // One window per served version; with tracking off it stays empty (size 0) and is never told of a record.
   let window: DriftWindow | null = null;
   const start = (bundle: ModelBundle): void => {
-    window = size > 0 ? new DriftWindow(bundle.profile, size, bundle.version) : null;
+    window = new DriftWindow(bundle.profile, size, bundle.version);
   };
   if (app.models.loaded) start(app.models.current);
   app.models.onSwap(start);
@@ -40,15 +40,15 @@ async function driftPlugin(app: FastifyInstance, opts: { config: Config }): Prom
   // A scrape reads the report once per gauge: the same window with the same record count is the same report.
   let cached: { window: DriftWindow; observed: number; report: DriftReport } | null = null;
   const report = (): DriftReport => {
-    const bundle = app.models.current;
-    const w = window ?? new DriftWindow(bundle.profile, 0, bundle.version);
+    if (window === null) start(app.models.current);
+    const w = window!;
     if (cached?.window === w && cached.observed === w.observed) return cached.report;
     cached = { window: w, observed: w.observed, report: w.report() };
     return cached.report;
   };
 
   app.decorate('drift', {
-    observer: (bundle: ModelBundle) => (window !== null && window.modelVersion === bundle.version ? window : null),
+    observer: (bundle: ModelBundle) => (size > 0 && window !== null && window.modelVersion === bundle.version ? window : null),
     report,
   } satisfies DriftTracker);
 

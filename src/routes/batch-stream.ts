@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { errorBody } from '../errors.js';
 import type { ModelBundle, ScoreObserver, ScoreResult } from '../ml/bundle/bundle.js';
-import { recordChunks, RecordStreamError, type RecordChunk, type StreamFormat } from '../ml/data/record-stream.js';
+import { recordChunks, RecordStreamError, type StreamFormat } from '../ml/data/record-stream.js';
 import type { TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
 
@@ -26,12 +26,12 @@ export { NDJSON, wantsStream } from '../plugins/csv.js';
 export const CHUNK = 500;
 
 /** Chunks of records already in memory (a JSON body), in the shape recordChunks yields. */
-async function* inMemory(records: TrafficRecord[]): AsyncGenerator<RecordChunk> {
-  for (let i = 0; i < records.length; i += CHUNK) yield { records: records.slice(i, i + CHUNK), fields: [] };
+async function* inMemory(records: TrafficRecord[]): AsyncGenerator<TrafficRecord[]> {
+  for (let i = 0; i < records.length; i += CHUNK) yield records.slice(i, i + CHUNK);
 }
 
 /** The record chunks of a streamed body: the raw request stream (CSV, NDJSON), or parsed JSON records. */
-export function chunksOf(body: NodeJS.ReadableStream | TrafficRecord[], format: StreamFormat, maxBytes: number): AsyncGenerator<RecordChunk> {
+export function chunksOf(body: NodeJS.ReadableStream | TrafficRecord[], format: StreamFormat, maxBytes: number): AsyncGenerator<TrafficRecord[]> {
   if (Array.isArray(body)) return inMemory(body);
   return recordChunks(body as AsyncIterable<Buffer>, format, { chunkSize: CHUNK, maxBytes });
 }
@@ -40,13 +40,13 @@ export function chunksOf(body: NodeJS.ReadableStream | TrafficRecord[], format: 
 export async function* ndjsonLines(
   app: FastifyInstance,
   request: FastifyRequest,
-  chunks: AsyncGenerator<RecordChunk>,
+  chunks: AsyncGenerator<TrafficRecord[]>,
   bundle: ModelBundle,
   observer: ScoreObserver | null,
 ): AsyncGenerator<string> {
   const summary = new SummaryBuilder();
   try {
-    for await (const { records } of chunks) {
+    for await (const records of chunks) {
       const results: ScoreResult[] = new Array(records.length);
       let text = '';
       for (let i = 0; i < records.length; i++) {

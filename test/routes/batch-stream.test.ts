@@ -58,6 +58,8 @@ describe('POST /batch, streamed', () => {
     expect(out.some((l) => 'summary' in l)).toBe(false);
     const ndjson = await app.inject({ method: 'POST', url: '/batch', headers: { ...STREAM, 'content-type': 'application/x-ndjson' }, payload: `${JSON.stringify(EXAMPLE_RECORD)}\n{"bytes_in":\n` });
     expect(lines(ndjson.body).at(-1)).toMatchObject({ error: { code: 'INVALID_JSON', message: expect.stringMatching(/^NDJSON line 2: is not valid JSON/) } });
+    const notObject = await app.inject({ method: 'POST', url: '/batch', headers: { ...STREAM, 'content-type': 'application/x-ndjson' }, payload: `${JSON.stringify(EXAMPLE_RECORD)}\n[1]\n` });
+    expect(lines(notObject.body).at(-1)).toMatchObject({ error: { code: 'INVALID_RECORD', message: 'NDJSON line 2: must be a JSON object' } });
   });
 
   it('stops at STREAM_BODY_LIMIT bytes with an error line', async () => {

@@ -8,7 +8,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader, CsvSyntaxError } from './csv.js';
 import { CsvError, RowBuilder } from './dataset.js';
-import { parseRecord, RecordError, type TrafficRecord } from './record.js';
+import { parseRecordAt, RecordError, type TrafficRecord } from './record.js';
 
 export type StreamFormat = 'csv' | 'ndjson';
 
@@ -23,11 +23,6 @@ export class RecordStreamError extends Error {
   }
 }
 
-export interface RecordChunk {
-  records: TrafficRecord[];
-  /** CSV only: each record's fields as read, in the header's order */
-  fields: string[][];
-}
 
 export interface RecordStreamOptions {
   /** records per chunk; default 1,000 */
@@ -75,9 +70,9 @@ class NdjsonReader {
 
 function parseAt(raw: unknown, where: string): TrafficRecord {
   try {
-    return parseRecord(raw);
+    return parseRecordAt(raw, where);
   } catch (err) {
-    if (err instanceof RecordError) throw new RecordStreamError('INVALID_RECORD', err.field === 'record' ? `${where}: must be a JSON object` : err.at(where).message);
+    if (err instanceof RecordError) throw new RecordStreamError('INVALID_RECORD', err.field === 'record' ? `${where}: must be a JSON object` : err.message);
     throw err;
   }
 }
@@ -86,27 +81,23 @@ function parseAt(raw: unknown, where: string): TrafficRecord {
  * Reads records from `input` in chunks of `chunkSize`.
  * @throws RecordStreamError when the input is malformed, a record is bad, or the byte limit is passed
  */
-export async function* recordChunks(input: AsyncIterable<Buffer | string>, format: StreamFormat, options: RecordStreamOptions = {}): AsyncGenerator<RecordChunk> {
+export async function* recordChunks(input: AsyncIterable<Buffer | string>, format: StreamFormat, options: RecordStreamOptions = {}): AsyncGenerator<TrafficRecord[]> {
   const chunkSize = options.chunkSize ?? 1000;
   const maxBytes = options.maxBytes ?? Infinity;
   const decoder = new StringDecoder('utf8');
   const csv = format === 'csv' ? { reader: new CsvReader({ maxRecordSize: options.maxRecordSize }), rows: new RowBuilder() } : null;
   const ndjson = format === 'ndjson' ? new NdjsonReader(options.maxRecordSize ?? MAX_LINE) : null;
-  let pending: RecordChunk = { records: [], fields: [] };
+  let pending: TrafficRecord[] = [];
   let bytes = 0;
   let total = 0;
 
   const take = (text: string, final: boolean): void => {
     if (csv) {
       const records = final ? [...csv.reader.push(text), ...csv.reader.end()] : csv.reader.push(text);
-      // The row builder checks the header and row widths; the fields are kept for writers that echo them.
-      const rows = csv.rows.add(records);
-      for (let k = 0; k < rows.length; k++) {
-        pending.records.push(parseAt(rows[k].raw, `CSV line ${rows[k].line}`));
-        pending.fields.push(records[records.length - rows.length + k].fields);
-      }
+      // The row builder checks the header and row widths.
+      for (const { line, raw } of csv.rows.add(records)) pending.push(parseAt(raw, `CSV line ${line}`));
     } else {
-      for (const { line, value } of ndjson!.push(text, final)) pending.records.push(parseAt(value, `NDJSON line ${line}`));
+      for (const { line, value } of ndjson!.push(text, final)) pending.push(parseAt(value, `NDJSON line ${line}`));
     }
   };
 
@@ -115,11 +106,15 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
       bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       if (bytes > maxBytes) throw new RecordStreamError('PAYLOAD_TOO_LARGE', `the stream is larger than ${maxBytes} bytes`);
       take(typeof chunk === 'string' ? chunk : decoder.write(chunk), false);
-      while (pending.records.length >= chunkSize) {
-        const out = { records: pending.records.slice(0, chunkSize), fields: pending.fields.slice(0, chunkSize) };
-        pending = { records: pending.records.slice(chunkSize), fields: pending.fields.slice(chunkSize) };
-        total += out.records.length;
-        yield out;
+      if (pending.length >= chunkSize) {
+        // Full chunks out in one pass; the remainder waits for more input.
+        const full = pending.length - (pending.length % chunkSize);
+        const ready = pending;
+        pending = ready.slice(full);
+        for (let i = 0; i < full; i += chunkSize) {
+          total += chunkSize;
+          yield ready.slice(i, i + chunkSize);
+        }
       }
     }
     take(decoder.end(), true);
@@ -128,7 +123,7 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
     if (err instanceof CsvError) throw new RecordStreamError('INVALID_CSV', err.message);
     throw err;
   }
-  total += pending.records.length;
+  total += pending.length;
   if (total === 0) throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
-  if (pending.records.length > 0) yield pending;
+  if (pending.length > 0) yield pending;
 }

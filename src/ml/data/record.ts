@@ -47,6 +47,15 @@ export class RecordError extends Error {
   }
 }
 
+/** parseRecord for a record that is one of many: a RecordError comes back placed at `where` (e.g. "CSV line 5"). */
+export function parseRecordAt(raw: unknown, where: string): TrafficRecord {
+  try {
+    return parseRecord(raw);
+  } catch (err) {
+    throw err instanceof RecordError ? err.at(where) : err;
+  }
+}
+
 /** Longest accepted string field; longer values are refused, not truncated. */
 export const MAX_STRING_LENGTH = 256;
 
