@@ -130,7 +130,19 @@ function rfc3339(s: string): number {
   } else {
     return NaN;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset;
+  return (((daysFromEpoch(year, month, day) * 24 + hour) * 60 + minute) * 60 + second) * 1000 + millis - offset;
+}
+
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). Not Date.UTC:
+ * that reads years 0-99 as 1900-1999, so "0050-01-01T00:00:00Z" would land in 1950.
+ */
+function daysFromEpoch(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
 }
 
 const COUNTRY = /^[A-Za-z]{2}$/;
@@ -139,9 +151,35 @@ export const TRUE_LABELS = ['1', 'true', 'TRUE', 'True'];
 export const FALSE_LABELS = ['0', 'false', 'FALSE', 'False'];
 
 /**
+ * The keys parseRecord reads, in the order it checks them (so the first offending field is named).
+ * Both ways in (an object, a CSV row) gather these values into one array for parseValues, the one
+ * validator.
+ */
+export const RECORD_KEYS = [
+  'bytes_in',
+  'bytes_out',
+  'creation_time',
+  'end_time',
+  'src_ip',
+  'dst_ip',
+  'time',
+  'src_ip_country_code',
+  ...TEXT_FIELDS,
+  'protocol',
+  'response.code',
+  'dst_port',
+  'label',
+  'id',
+] as const;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+/** Reused for every record: parsing is synchronous, so one array per thread serves all. */
+const gathered: unknown[] = new Array<unknown>(RECORD_KEYS.length).fill(undefined);
+
+/**
  * Validates and normalises one record. Numbers may arrive as numeric strings
  * (CSV, CSV-to-JSON tools); empty strings count as absent for optional fields.
- * Unknown keys are ignored.
+ * Unknown keys are ignored, and only own properties are read.
  * @throws RecordError naming the first offending field
  */
 export function parseRecord(raw: unknown): TrafficRecord {
@@ -149,19 +187,73 @@ export function parseRecord(raw: unknown): TrafficRecord {
     throw new RecordError('record', 'must be an object');
   }
   const r = raw as Record<string, unknown>;
-  const bytesIn = integer(r, 'bytes_in', 0, MAX_BYTES, true)!;
-  const bytesOut = integer(r, 'bytes_out', 0, MAX_BYTES, true)!;
-  const creationMs = dateTime(r, 'creation_time', true)!;
-  const endMs = dateTime(r, 'end_time', true)!;
+  for (let i = 0; i < RECORD_KEYS.length; i++) gathered[i] = hasOwn.call(r, RECORD_KEYS[i]) ? r[RECORD_KEYS[i]] : undefined;
+  return parseValues(gathered);
+}
+
+/**
+ * Parses the CSV rows of one header straight into records: the cells go to parseValues by column,
+ * with no row object keyed by name in between (the offline scorer and streamed /batch read millions).
+ * The header must have passed checkHeader (no duplicate or empty names).
+ */
+export class RowParser {
+  /** for each of RECORD_KEYS, its column in the header, or -1 */
+  private readonly columns: Int32Array;
+  readonly width: number;
+
+  constructor(header: readonly string[]) {
+    this.width = header.length;
+    this.columns = Int32Array.from(RECORD_KEYS, (key) => header.indexOf(key));
+  }
+
+  /** @throws RecordError naming the first offending field */
+  parse(fields: readonly string[]): TrafficRecord {
+    const { columns } = this;
+    for (let i = 0; i < columns.length; i++) gathered[i] = columns[i] < 0 ? undefined : fields[columns[i]];
+    return parseValues(gathered);
+  }
+
+  /** parse(), with a RecordError placed at its CSV line ("CSV line 5: ..."). */
+  parseAt(fields: readonly string[], line: number): TrafficRecord {
+    try {
+      return this.parse(fields);
+    } catch (err) {
+      throw err instanceof RecordError ? err.at(`CSV line ${line}`) : err;
+    }
+  }
+}
+
+// Positions in RECORD_KEYS.
+const BYTES_IN = 0;
+const BYTES_OUT = 1;
+const CREATION_TIME = 2;
+const END_TIME = 3;
+const SRC_IP = 4;
+const DST_IP = 5;
+const TIME = 6;
+const COUNTRY_CODE = 7;
+const FIRST_TEXT = 8;
+const PROTOCOL = FIRST_TEXT + TEXT_FIELDS.length;
+const RESPONSE_CODE = PROTOCOL + 1;
+const DST_PORT = PROTOCOL + 2;
+const LABEL = PROTOCOL + 3;
+const ID = PROTOCOL + 4;
+
+/** The record from its values in RECORD_KEYS order (undefined where absent). */
+function parseValues(v: readonly unknown[]): TrafficRecord {
+  const bytesIn = integer(v, BYTES_IN, 0, MAX_BYTES, true)!;
+  const bytesOut = integer(v, BYTES_OUT, 0, MAX_BYTES, true)!;
+  const creationMs = dateTime(v, CREATION_TIME, true)!;
+  const endMs = dateTime(v, END_TIME, true)!;
   if (endMs < creationMs) throw new RecordError('end_time', 'is earlier than creation_time');
-  const srcIp = ip(r, 'src_ip', true)!;
-  ip(r, 'dst_ip', false);
-  dateTime(r, 'time', false);
-  const countryRaw = string(r, 'src_ip_country_code', false);
+  const srcIp = ip(v, SRC_IP, true)!;
+  ip(v, DST_IP, false);
+  dateTime(v, TIME, false);
+  const countryRaw = string(v, COUNTRY_CODE, false);
   if (countryRaw !== null && !COUNTRY.test(countryRaw)) {
     throw new RecordError('src_ip_country_code', 'must be a 2-letter country code');
   }
-  for (const key of TEXT_FIELDS) string(r, key, false);
+  for (let i = FIRST_TEXT; i < PROTOCOL; i++) string(v, i, false);
   return {
     bytesIn,
     bytesOut,
@@ -169,16 +261,17 @@ export function parseRecord(raw: unknown): TrafficRecord {
     endMs,
     srcIp,
     country: countryRaw === null ? null : countryRaw.toUpperCase(),
-    protocol: string(r, 'protocol', false)?.toUpperCase() ?? null,
-    responseCode: integer(r, 'response.code', 100, 599, false),
-    dstPort: integer(r, 'dst_port', 0, 65535, false),
-    label: label(r),
-    id: clientId(r),
+    protocol: string(v, PROTOCOL, false)?.toUpperCase() ?? null,
+    responseCode: integer(v, RESPONSE_CODE, 100, 599, false),
+    dstPort: integer(v, DST_PORT, 0, 65535, false),
+    label: label(v),
+    id: clientId(v),
   };
 }
 
-function present(r: Record<string, unknown>, key: string): unknown {
-  const v = Object.prototype.hasOwnProperty.call(r, key) ? r[key] : undefined;
+/** The value at i, or undefined when absent, null or "". */
+function present(values: readonly unknown[], i: number): unknown {
+  const v = values[i];
   return v === '' || v === null ? undefined : v;
 }
 
@@ -192,8 +285,9 @@ function missing(key: string, required: boolean): null {
  * CSV-to-JSON tools send), at most as many digits as `max` has: exactly what the documented schema's
  * patterns admit.
  */
-function integer(r: Record<string, unknown>, key: string, min: number, max: number, required: boolean): number | null {
-  const v = present(r, key);
+function integer(values: readonly unknown[], i: number, min: number, max: number, required: boolean): number | null {
+  const key = RECORD_KEYS[i];
+  const v = present(values, i);
   if (v === undefined) return missing(key, required);
   const n = typeof v === 'number' ? v : typeof v === 'string' && isDigits(v, String(max).length) ? Number(v) : NaN;
   if (!Number.isInteger(n)) throw new RecordError(key, 'must be an integer');
@@ -210,41 +304,42 @@ function isDigits(s: string, maxLength: number): boolean {
   return true;
 }
 
-function string(r: Record<string, unknown>, key: string, required: boolean): string | null {
-  const v = present(r, key);
+function string(values: readonly unknown[], i: number, required: boolean): string | null {
+  const key = RECORD_KEYS[i];
+  const v = present(values, i);
   if (v === undefined) return missing(key, required);
   if (typeof v !== 'string') throw new RecordError(key, 'must be a string');
   if (v.length > MAX_STRING_LENGTH) throw new RecordError(key, `must be at most ${MAX_STRING_LENGTH} characters`);
   return v;
 }
 
-function dateTime(r: Record<string, unknown>, key: string, required: boolean): number | null {
-  const v = string(r, key, required);
+function dateTime(values: readonly unknown[], i: number, required: boolean): number | null {
+  const v = string(values, i, required);
   if (v === null) return null;
   const ms = rfc3339(v);
-  if (!Number.isFinite(ms)) throw new RecordError(key, 'must be an RFC 3339 date-time');
+  if (!Number.isFinite(ms)) throw new RecordError(RECORD_KEYS[i], 'must be an RFC 3339 date-time');
   return ms;
 }
 
-function ip(r: Record<string, unknown>, key: string, required: boolean): string | null {
-  const v = string(r, key, required);
+function ip(values: readonly unknown[], i: number, required: boolean): string | null {
+  const v = string(values, i, required);
   if (v === null) return null;
   // A zone index (fe80::1%eth0) is not part of the ipv6 format the schema documents, and means nothing
   // off the host that saw it.
-  if (isIP(v) === 0 || v.includes('%')) throw new RecordError(key, 'must be an IPv4 or IPv6 address');
+  if (isIP(v) === 0 || v.includes('%')) throw new RecordError(RECORD_KEYS[i], 'must be an IPv4 or IPv6 address');
   return v;
 }
 
-function clientId(r: Record<string, unknown>): string | number | null {
-  const v = present(r, 'id');
+function clientId(values: readonly unknown[]): string | number | null {
+  const v = present(values, ID);
   if (v === undefined) return null;
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
   if (typeof v === 'string' && v.length <= MAX_ID_LENGTH) return v;
   throw new RecordError('id', `must be an integer or a string of at most ${MAX_ID_LENGTH} characters`);
 }
 
-function label(r: Record<string, unknown>): 0 | 1 | null {
-  const v = present(r, 'label');
+function label(values: readonly unknown[]): 0 | 1 | null {
+  const v = present(values, LABEL);
   if (v === undefined) return null;
   if (v === true || v === 1 || (typeof v === 'string' && TRUE_LABELS.includes(v))) return 1;
   if (v === false || v === 0 || (typeof v === 'string' && FALSE_LABELS.includes(v))) return 0;

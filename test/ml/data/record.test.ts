@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecord, RecordError } from '../../../src/ml/data/record.js';
+import fc from 'fast-check';
+import { parseRecord, RECORD_KEYS, RecordError, RowParser } from '../../../src/ml/data/record.js';
 
 const base = {
   bytes_in: 5602,
@@ -90,10 +91,53 @@ describe('parseRecord date-times', () => {
     expect(at('2024-02-29 12:00:00z').creationMs).toBe(Date.UTC(2024, 1, 29, 12));
   });
 
+  it('reads every year as written, 0000 to 9999 (Date.UTC would put 0050 in 1950)', () => {
+    expect(at('0050-03-01T00:00:00Z').creationMs).toBe(new Date('0050-03-01T00:00:00Z').getTime());
+    expect(at('0000-01-01T00:00:00Z').creationMs).toBe(new Date('0000-01-01T00:00:00Z').getTime());
+    expect(at('1600-02-29T12:00:00Z').creationMs).toBe(Date.UTC(1600, 1, 29, 12));
+    expect(at('9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z').creationMs).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+    fc.assert(
+      fc.property(fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (d) => {
+        expect(at(d.toISOString(), d.toISOString()).creationMs).toBe(d.getTime());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it.each(['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-13-01T00:00:00Z', '2024-00-10T00:00:00Z', '2024-04-25T24:00:00Z', '2024-04-25T23:60:00Z', '2024-04-25T23:00:60Z', '2024-04-25T23:00:00+24:00', '2024-04-25T23:00:00'])(
     'refuses %s, which Date.parse would roll over or guess',
     (text) => {
       expect(() => at(text)).toThrow('creation_time must be an RFC 3339 date-time');
     },
   );
+});
+
+describe('RowParser', () => {
+  // A CSV row is the same record as the object of its non-empty cells, whatever the column order.
+  const cell = fc.oneof(fc.constantFrom('', '0', '443', '200', 'HTTPS', 'us', '1.2.3.4', '::1', 'true', 'x', '2024-04-25T23:00:00Z', '2024-04-26T00:00:00Z'), fc.string({ maxLength: 6 }));
+  it('gives the record or the error parseRecord gives for the same cells', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([...RECORD_KEYS, 'extra'], { minLength: 1 }), fc.array(cell, { minLength: RECORD_KEYS.length + 1, maxLength: RECORD_KEYS.length + 1 }), (header, cells) => {
+        const fields = header.map((_, i) => cells[i]);
+        const raw: Record<string, string> = {};
+        header.forEach((key, i) => {
+          if (fields[i] !== '') raw[key] = fields[i];
+        });
+        const outcome = (f: () => unknown): unknown => {
+          try {
+            return f();
+          } catch (err) {
+            return (err as Error).message;
+          }
+        };
+        expect(outcome(() => new RowParser(header).parse(fields))).toEqual(outcome(() => parseRecord(raw)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('places its error at a line', () => {
+    const header = ['bytes_in', 'bytes_out'];
+    expect(() => new RowParser(header).parseAt(['1', 'x'], 7)).toThrow('CSV line 7: bytes_out must be an integer');
+  });
 });
