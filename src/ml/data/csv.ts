@@ -28,6 +28,9 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+/** Characters a record may span unless a reader is told otherwise. */
+export const MAX_RECORD_SIZE = 64 * 1024;
+
 export interface CsvReaderOptions {
   /** characters a record may span; default 64 KiB */
   maxRecordSize?: number;
@@ -43,7 +46,7 @@ export class CsvReader {
   private readonly maxRecordSize: number;
 
   constructor(options: CsvReaderOptions = {}) {
-    this.maxRecordSize = options.maxRecordSize ?? 64 * 1024;
+    this.maxRecordSize = options.maxRecordSize ?? MAX_RECORD_SIZE;
     this.line = options.firstLine ?? 1;
   }
 
@@ -80,8 +83,8 @@ export class CsvReader {
         // Fast path: no quote on this line.
         const end = nl > pos && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         if (end - pos > this.maxRecordSize) throw new CsvSyntaxError('is longer than the line limit', this.line);
-        const text = buf.slice(pos, end);
-        if (!isBlank(text)) out.push({ line: this.line, fields: trimFields(text.split(',')) });
+        const fields = plainFields(buf.slice(pos, end));
+        if (fields !== null) out.push({ line: this.line, fields });
         this.line++;
         pos = nl + 1;
         continue;
@@ -170,6 +173,14 @@ function isSpace(c: number): boolean {
 
 function isBlank(text: string): boolean {
   return text.length === 0 || (isSpace(text.charCodeAt(0)) && text.trim() === '');
+}
+
+/**
+ * The fields of a line that holds no quote and no line end (the common line: a reader that has
+ * checked for quotes may split it without the state machine); null for a blank line.
+ */
+export function plainFields(line: string): string[] | null {
+  return isBlank(line) ? null : trimFields(line.split(','));
 }
 
 /** Trims fields in place, touching only those that start or end with a blank (rare). */

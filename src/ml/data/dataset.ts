@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader, CsvSyntaxError, type CsvRecord } from './csv.js';
-import type { TrafficRecord } from './record.js';
+import { RowParser, type TrafficRecord } from './record.js';
 import { recordsFromBody } from './records-body.js';
 
 export interface CsvRow {
@@ -63,9 +63,7 @@ export class RowBuilder {
         continue;
       }
       const header = this.header;
-      if (fields.length !== header.length) {
-        throw new CsvError(`CSV line ${line}: has ${fields.length} fields, the header has ${header.length}`, line);
-      }
+      checkWidth(fields, header.length, line);
       if (this.count >= this.maxRows) throw new CsvError(`CSV has more than ${this.maxRows} data rows`, line, true);
       // A plain object keeps property access fast; a "__proto__" column needs one without a prototype.
       const raw: Record<string, string> = this.plain ? {} : Object.create(null);
@@ -83,15 +81,45 @@ export class RowBuilder {
   }
 
   private setHeader(fields: string[], line: number): void {
-    if (fields.length > this.maxColumns) throw new CsvError(`CSV line ${line}: ${fields.length} columns, at most ${this.maxColumns}`, line);
-    const seen = new Set<string>();
-    for (const name of fields) {
-      if (name === '') throw new CsvError(`CSV line ${line}: has an empty column name in the header`, line);
-      if (seen.has(name)) throw new CsvError(`CSV line ${line}: column "${name.slice(0, 64)}" appears twice`, line);
-      seen.add(name);
-    }
-    this.plain = !seen.has('__proto__');
+    checkHeader(fields, line, this.maxColumns);
+    this.plain = !fields.includes('__proto__');
     this.header = fields;
+  }
+}
+
+/** Refuses a header row with too many columns, an empty name or a name twice. */
+export function checkHeader(fields: readonly string[], line: number, maxColumns = MAX_COLUMNS): void {
+  if (fields.length > maxColumns) throw new CsvError(`CSV line ${line}: ${fields.length} columns, at most ${maxColumns}`, line);
+  const seen = new Set<string>();
+  for (const name of fields) {
+    if (name === '') throw new CsvError(`CSV line ${line}: has an empty column name in the header`, line);
+    if (seen.has(name)) throw new CsvError(`CSV line ${line}: column "${name.slice(0, 64)}" appears twice`, line);
+    seen.add(name);
+  }
+}
+
+function checkWidth(fields: readonly string[], width: number, line: number): void {
+  if (fields.length !== width) throw new CsvError(`CSV line ${line}: has ${fields.length} fields, the header has ${width}`, line);
+}
+
+/**
+ * CSV records straight to traffic records, for readers of millions of rows (streamed /batch,
+ * `npm run score`): the first record is the header, checked as RowBuilder checks it; every other
+ * goes through RowParser with no row object in between. Errors are RowBuilder's and parseRecord's,
+ * a RecordError placed at its line.
+ */
+export class CsvRecords {
+  private parser: RowParser | null = null;
+
+  /** The record of a data row; null for the header row (the first one added). */
+  add(fields: string[], line: number): TrafficRecord | null {
+    if (this.parser === null) {
+      checkHeader(fields, line);
+      this.parser = new RowParser(fields);
+      return null;
+    }
+    checkWidth(fields, this.parser.width, line);
+    return this.parser.parseAt(fields, line);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader, CsvSyntaxError } from './csv.js';
-import { CsvError, RowBuilder } from './dataset.js';
+import { CsvError, CsvRecords } from './dataset.js';
 import { parseRecordAt, RecordError, type TrafficRecord } from './record.js';
 
 export type StreamFormat = 'csv' | 'ndjson';
@@ -77,6 +77,15 @@ function parseAt(raw: unknown, where: string): TrafficRecord {
   }
 }
 
+function csvRecord(rows: CsvRecords, fields: string[], line: number): TrafficRecord | null {
+  try {
+    return rows.add(fields, line);
+  } catch (err) {
+    if (err instanceof RecordError) throw new RecordStreamError('INVALID_RECORD', err.message);
+    throw err;
+  }
+}
+
 /**
  * Reads records from `input` in chunks of `chunkSize`.
  * @throws RecordStreamError when the input is malformed, a record is bad, or the byte limit is passed
@@ -85,7 +94,7 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
   const chunkSize = options.chunkSize ?? 1000;
   const maxBytes = options.maxBytes ?? Infinity;
   const decoder = new StringDecoder('utf8');
-  const csv = format === 'csv' ? { reader: new CsvReader({ maxRecordSize: options.maxRecordSize }), rows: new RowBuilder() } : null;
+  const csv = format === 'csv' ? { reader: new CsvReader({ maxRecordSize: options.maxRecordSize }), rows: new CsvRecords() } : null;
   const ndjson = format === 'ndjson' ? new NdjsonReader(options.maxRecordSize ?? MAX_LINE) : null;
   let pending: TrafficRecord[] = [];
   let bytes = 0;
@@ -94,8 +103,11 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
   const take = (text: string, final: boolean): void => {
     if (csv) {
       const records = final ? [...csv.reader.push(text), ...csv.reader.end()] : csv.reader.push(text);
-      // The row builder checks the header and row widths.
-      for (const { line, raw } of csv.rows.add(records)) pending.push(parseAt(raw, `CSV line ${line}`));
+      // CsvRecords checks the header and row widths.
+      for (const { line, fields } of records) {
+        const record = csvRecord(csv.rows, fields, line);
+        if (record !== null) pending.push(record);
+      }
     } else {
       for (const { line, value } of ndjson!.push(text, final)) pending.push(parseAt(value, `NDJSON line ${line}`));
     }
