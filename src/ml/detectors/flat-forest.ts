@@ -5,27 +5,14 @@
  *
  * Why not the obvious `while (!leaf) node = x[f] <= t ? left : right`: on
  * varying rows about half of those branches mispredict, and a 100-tree forest
- * takes ~800 of them per row (~6 us measured). Here every leaf points to itself
- * (left = right = itself, threshold +Infinity), so each tree can take exactly
- * its depth in steps with no exit test; the child is chosen with a bit mask
- * instead of a branch; and four trees are stepped together so their dependent
- * load chains overlap. Measured on this machine: 2.5 us instead of 6-7 us per
- * row for the 100-tree Isolation Forest, identical sums.
+ * takes ~800 of them per row (~6 us measured). The layouts in tree-layouts.ts
+ * take no data-dependent branch and step four trees at once; measured on this
+ * machine, 2.5-3 us a row for the 100-tree Isolation Forest, identical sums.
  */
 import { decodeArray, encodeArray, numberField } from '../core/codec.js';
+import { CompleteTrees, LinkedTrees, paddedNodes, treeDepths, walkOrder, type PreorderTrees } from './tree-layouts.js';
 
-/**
- * Trees in pre-order as the models store them: `roots[t]` is tree t's first
- * node, a node's left child is the next node, `right` holds the right child,
- * `feature` is -1 at a leaf, and `value` is the threshold of a split or the
- * value of a leaf.
- */
-export interface PreorderTrees {
-  roots: Int32Array;
-  feature: Int32Array;
-  value: Float64Array;
-  right: Int32Array;
-}
+export type { PreorderTrees } from './tree-layouts.js';
 
 /** The tree arrays as artifact fields (base64). */
 export function encodeTrees(t: PreorderTrees): { roots: string; feature: string; value: string; right: string } {
@@ -67,101 +54,30 @@ export function checkTreeArrays(owner: string, nFeatures: number, roots: Int32Ar
   }
 }
 
+/** Past this many padded internal nodes (~3 MB of arrays), the complete layout costs more cache than it saves. */
+const MAX_PADDED_NODES = 1 << 18;
+
 export class FlatForest {
-  /** tree roots, ordered by depth so that each group of four steps as few times as possible */
-  private readonly roots: Int32Array;
-  private readonly left: Int32Array;
-  private readonly rightChild: Int32Array;
-  private readonly feature: Int32Array;
-  private readonly threshold: Float64Array;
-  private readonly leafValue: Float64Array;
-  private readonly depth: Int32Array;
+  private readonly trees: CompleteTrees | LinkedTrees;
+  readonly layout: 'complete' | 'linked';
 
   /**
    * @param roots node index of each tree's root
    * @param feature split feature per node, -1 at a leaf
    * @param value threshold of a split node, the leaf's value at a leaf
    * @param right right-child index of a split node
+   * @param layout forced (tests compare the two); by default complete while the padding stays small
    * (the arrays must have passed checkTreeArrays)
    */
-  constructor(
-    roots: Int32Array,
-    feature: Int32Array,
-    value: Float64Array,
-    right: Int32Array,
-  ) {
-    const n = feature.length;
-    this.left = new Int32Array(n);
-    this.rightChild = new Int32Array(n);
-    this.feature = new Int32Array(n);
-    this.threshold = new Float64Array(n);
-    this.leafValue = new Float64Array(n);
-    const treeDepth = new Int32Array(roots.length);
-    const nodeDepth = new Int32Array(n);
-    for (let t = 0; t < roots.length; t++) {
-      const end = t + 1 < roots.length ? roots[t + 1] : n;
-      let maxDepth = 0;
-      for (let i = roots[t]; i < end; i++) {
-        if (feature[i] >= 0) {
-          this.left[i] = i + 1;
-          this.rightChild[i] = right[i];
-          this.feature[i] = feature[i];
-          this.threshold[i] = value[i];
-          nodeDepth[i + 1] = nodeDepth[right[i]] = nodeDepth[i] + 1;
-        } else {
-          this.left[i] = this.rightChild[i] = i;
-          this.threshold[i] = Infinity; // x > Infinity is never true: stay
-          this.leafValue[i] = value[i];
-          if (nodeDepth[i] > maxDepth) maxDepth = nodeDepth[i];
-        }
-      }
-      treeDepth[t] = maxDepth;
-    }
-    // A group of four steps as deep as its deepest tree: grouping trees of like depth saves steps
-    // (a Random Forest's trees vary in depth). The order is fixed at construction, so training and
-    // serving sum in the same order.
-    const order = Array.from(roots.keys()).sort((a, b) => treeDepth[a] - treeDepth[b] || a - b);
-    this.roots = Int32Array.from(order, (t) => roots[t]);
-    this.depth = Int32Array.from(order, (t) => treeDepth[t]);
-  }
-
-  get nTrees(): number {
-    return this.roots.length;
+  constructor(roots: Int32Array, feature: Int32Array, value: Float64Array, right: Int32Array, layout?: 'complete' | 'linked') {
+    const arrays = { roots, feature, value, right };
+    const walk = walkOrder(treeDepths(arrays));
+    this.layout = layout ?? (paddedNodes(walk.groupDepth, walk.groups) <= MAX_PADDED_NODES ? 'complete' : 'linked');
+    this.trees = this.layout === 'complete' ? new CompleteTrees(arrays, walk) : new LinkedTrees(arrays, walk);
   }
 
   /** Sum over trees of the leaf value reached by x[off..] (x must be finite). */
   sum(x: Float64Array, off: number): number {
-    const { roots, depth, feature: F, threshold: T, left: L, rightChild: R, leafValue: V } = this;
-    const nTrees = roots.length;
-    let s = 0;
-    let t = 0;
-    for (; t + 4 <= nTrees; t += 4) {
-      let a = roots[t];
-      let b = roots[t + 1];
-      let c = roots[t + 2];
-      let d = roots[t + 3];
-      const steps = Math.max(depth[t], depth[t + 1], depth[t + 2], depth[t + 3]);
-      for (let k = 0; k < steps; k++) {
-        // m is -1 (all bits) to go right, 0 to go left: a select without a branch.
-        let m = -(+(x[off + F[a]] > T[a]) | 0);
-        a = (L[a] & ~m) | (R[a] & m);
-        m = -(+(x[off + F[b]] > T[b]) | 0);
-        b = (L[b] & ~m) | (R[b] & m);
-        m = -(+(x[off + F[c]] > T[c]) | 0);
-        c = (L[c] & ~m) | (R[c] & m);
-        m = -(+(x[off + F[d]] > T[d]) | 0);
-        d = (L[d] & ~m) | (R[d] & m);
-      }
-      s += V[a] + V[b] + V[c] + V[d];
-    }
-    for (; t < nTrees; t++) {
-      let a = roots[t];
-      for (let k = 0; k < depth[t]; k++) {
-        const m = -(+(x[off + F[a]] > T[a]) | 0);
-        a = (L[a] & ~m) | (R[a] & m);
-      }
-      s += V[a];
-    }
-    return s;
+    return this.trees.sum(x, off);
   }
 }
