@@ -24,18 +24,42 @@ export function csvCell(v: string): string {
   return NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** The result columns of one record, as CSV cells joined by commas. Lists are joined with "; ". */
+/** A list as one CSV cell, its items joined with "; ". */
+function listCell(items: readonly string[]): string {
+  return items.length === 0 ? '' : csvCell(items.join('; '));
+}
+
+/** The result columns of one record (RESULT_COLUMNS), as CSV cells joined by commas. */
 export function resultCells(r: ScoreResult): string {
-  return [
-    r.verdict,
-    r.risk_level,
-    String(r.anomaly_score),
-    String(r.risk_probability),
-    String(r.baseline_outlier),
-    String(r.is_anomaly),
-    csvCell(r.novel_fields.join('; ')),
-    csvCell(r.missing_fields.join('; ')),
-    csvCell(r.reasons.join('; ')),
-    r.model_version,
-  ].join(',');
+  return `${r.verdict},${r.risk_level},${r.anomaly_score},${r.risk_probability},${r.baseline_outlier},${r.is_anomaly},${listCell(r.novel_fields)},${listCell(r.missing_fields)},${listCell(r.reasons)},${r.model_version}`;
+}
+
+/**
+ * A growing byte buffer written with strings (UTF-8) and handed over whole: a scoring thread writes
+ * each result into it as it goes, and transfers the bytes to the writer without a copy.
+ */
+export class OutputBuffer {
+  // Its own ArrayBuffer (never a slice of Node's shared pool), so that it can be transferred.
+  private buf: Buffer;
+  private length = 0;
+
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(capacity, 4096));
+  }
+
+  write(text: string): void {
+    // A UTF-16 unit takes at most 3 bytes in UTF-8.
+    const need = this.length + text.length * 3;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(text, this.length, 'utf8');
+  }
+
+  /** What was written (a view of the buffer; transfer its .buffer). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length);
+  }
 }

@@ -1,22 +1,22 @@
 /**
  * Offline scoring of a CSV file of any size (`npm run score`): the file is read
- * as a stream, cut into blocks at record boundaries, scored by worker threads
- * (one per core, each holding the bundle), and the results are written in input
- * order. Memory is bounded by the blocks in flight, never by the file.
+ * in blocks cut at record boundaries (blocks.ts), scored by worker threads (one
+ * per core, each holding the bundle), and the results are written in input
+ * order. Memory is bounded by the blocks in flight, never by the file. Bytes go
+ * to the threads and come back without being decoded, encoded or copied here, so
+ * this thread stays free to read and write.
  *
- * A record boundary is a line end with an even number of quotes before it in
- * the block (RFC 4180: quotes inside a field come in pairs), so a quoted field
- * holding a line break is never cut. The output is written to a temp file and
- * renamed into place once complete, so a failed run leaves no half-written file.
+ * The output is written to a temp file and renamed into place once complete, so
+ * a failed run leaves no half-written file.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
-import { CsvReader } from '../ml/data/csv.js';
+import { CsvReader, CsvSyntaxError } from '../ml/data/csv.js';
 import { SummaryBuilder, type BatchSummary } from '../ml/insight/summary.js';
+import { BlockReader } from './blocks.js';
 import { csvCell, RESULT_COLUMNS } from './format.js';
 import type { FromScorer, ToScorer, WorkerInit } from './worker.js';
 
@@ -38,8 +38,6 @@ export interface ScoreFileResult {
   summary: BatchSummary;
 }
 
-/** Text per block sent to a thread: ~2,000 dataset rows. */
-const BLOCK_CHARS = 512 * 1024;
 const IN_FLIGHT_PER_THREAD = 2;
 
 // From dist the worker is plain JS; from source (tsx) a bootstrap registers tsx first (see src/training/trainer.ts).
@@ -51,66 +49,46 @@ const SOURCE_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { registe
  * Each thread's heap is capped: left to size itself by the machine's memory, V8 lets a busy thread's
  * garbage pile up to hundreds of MB before collecting (683 MB resident with two threads, measured).
  */
-const THREAD_LIMITS = { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 8 };
+const THREAD_LIMITS = { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 16 };
 
 function startWorker(init: WorkerInit): Worker {
   const options = { workerData: init, resourceLimits: THREAD_LIMITS };
   return FROM_SOURCE ? new Worker(SOURCE_BOOTSTRAP, { ...options, eval: true }) : new Worker(WORKER_URL, options);
 }
 
-/** Where the text can be cut: after the last line end with an even count of quotes before it; -1 if none. */
-export function lastBoundary(text: string): number {
-  let nl = text.lastIndexOf('\n');
-  if (nl < 0) return -1;
-  if (text.indexOf('"') < 0) return nl;
-  let quotes = 0;
-  for (let i = text.indexOf('"'); i >= 0 && i < nl; i = text.indexOf('"', i + 1)) quotes++;
-  while (quotes % 2 === 1) {
-    const prev = text.lastIndexOf('\n', nl - 1);
-    if (prev < 0) return -1;
-    for (let i = text.indexOf('"', prev); i >= 0 && i < nl; i = text.indexOf('"', i + 1)) quotes--;
-    nl = prev;
+async function write(out: WriteStream | NodeJS.WriteStream, data: string | Uint8Array): Promise<void> {
+  if (!out.write(data)) await once(out, 'drain');
+}
+
+/** The header row: the first line of the file (column names hold no line break), and where the data starts. */
+async function readHeader(file: FileHandle, name: string): Promise<{ header: string[]; dataStart: number }> {
+  const chunk = Buffer.alloc(64 * 1024);
+  let head = Buffer.alloc(0);
+  for (;;) {
+    const { bytesRead } = await file.read(chunk, 0, chunk.length, head.length);
+    head = Buffer.concat([head, chunk.subarray(0, bytesRead)]);
+    const nl = head.indexOf(10);
+    if (nl >= 0 || bytesRead === 0) {
+      let text = head.toString('utf8', 0, nl < 0 ? head.length : nl);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const [first] = new CsvReader().push(`${text}\n`);
+      if (!first) throw new Error(`${name} has no header row`);
+      return { header: first.fields, dataStart: nl < 0 ? head.length : nl + 1 };
+    }
+    if (head.length > 1024 * 1024) throw new CsvSyntaxError('is longer than the line limit', 1);
   }
-  return nl;
-}
-
-function count(text: string, ch: string): number {
-  let n = 0;
-  for (let i = text.indexOf(ch); i >= 0; i = text.indexOf(ch, i + 1)) n++;
-  return n;
-}
-
-async function write(out: WriteStream | NodeJS.WriteStream, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
 }
 
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileResult> {
   const started = performance.now();
   const ndjson = options.output?.endsWith('.ndjson') ?? false;
-  const input = createReadStream(options.input, { highWaterMark: 1024 * 1024 });
-  const decoder = new StringDecoder('utf8');
+  const input = await open(options.input, 'r');
   const tmp = options.output === null ? null : `${options.output}.tmp-${process.pid}`;
   const out: WriteStream | NodeJS.WriteStream = tmp === null ? process.stdout : createWriteStream(tmp, { flags: 'wx' });
   const workers: Worker[] = [];
   try {
-    // The header: the first line of the file (column names hold no line break).
-    let buffer = '';
-    const iterator = input[Symbol.asyncIterator]();
-    while (buffer.indexOf('\n') < 0) {
-      const next = await iterator.next();
-      if (next.done) {
-        buffer += decoder.end();
-        break;
-      }
-      buffer += decoder.write(next.value as Buffer);
-    }
-    if (buffer.charCodeAt(0) === 0xfeff) buffer = buffer.slice(1);
-    const headerEnd = buffer.indexOf('\n') < 0 ? buffer.length : buffer.indexOf('\n');
-    const [first] = new CsvReader().push(`${buffer.slice(0, headerEnd)}\n`);
-    if (!first) throw new Error(`${options.input} has no header row`);
-    const header = first.fields;
-    buffer = buffer.slice(headerEnd + 1);
-    let line = 2;
+    const { header, dataStart } = await readHeader(input, options.input);
+    const blocks = new BlockReader(input, dataStart, 2);
 
     const threads = options.threads ?? availableParallelism();
     const init: WorkerInit = { modelDir: options.modelDir, header, output: ndjson ? 'ndjson' : 'csv' };
@@ -130,9 +108,10 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     );
     if (!ndjson) await write(out, `${[...header, ...RESULT_COLUMNS].map(csvCell).join(',')}\n`);
 
-    // Blocks go out round-robin, results are written in order; reading waits while too many are in flight.
-    const results = new Map<number, { out: string; count: number }>();
-    let failure: Error | null = null;
+    // Blocks go out round-robin, results are written in order; reading waits while too many are in
+    // flight. A block's error is kept in its place, so the error reported is the first in the file.
+    const results = new Map<number, { out: Uint8Array; count: number } | { error: string }>();
+    let crashed: Error | null = null;
     let sent = 0;
     let written = 0;
     let records = 0;
@@ -145,16 +124,17 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     for (const w of workers) {
       w.on('message', (m: FromScorer) => {
         if (m.type === 'block') results.set(m.seq, { out: m.out, count: m.count });
-        else if (m.type === 'error') failure ??= new Error(m.message);
+        else if (m.type === 'error') results.set(m.seq, { error: m.message });
         nudge();
       });
       w.on('error', (err) => {
-        failure ??= err;
+        crashed ??= err;
         nudge();
       });
     }
     const drainReady = async (): Promise<void> => {
       for (let r = results.get(written); r !== undefined; r = results.get(written)) {
+        if ('error' in r) throw new Error(r.error);
         results.delete(written++);
         records += r.count;
         await write(out, r.out);
@@ -169,36 +149,22 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     // before it decides to sleep: their messages found no sleeper to wake.
     const waitFor = async (condition: () => boolean): Promise<void> => {
       for (;;) {
-        if (failure) throw failure;
+        if (crashed) throw crashed;
         await drainReady();
         if (condition()) return;
-        if (failure) throw failure;
+        if (crashed) throw crashed;
         if (results.has(written)) continue;
         await new Promise<void>((resolve) => (wake = resolve));
       }
     };
-    const send = async (text: string): Promise<void> => {
+
+    for (let block = await blocks.next(); block !== null; block = await blocks.next()) {
       await waitFor(() => sent - written < threads * IN_FLIGHT_PER_THREAD);
-      workers[sent % threads].postMessage({ type: 'block', seq: sent, text, firstLine: line } satisfies ToScorer);
+      const message: ToScorer = { type: 'block', seq: sent, bytes: block.bytes, firstLine: block.firstLine };
+      workers[sent % threads].postMessage(message, [block.bytes.buffer as ArrayBuffer]);
       sent++;
-      line += count(text, '\n');
-    };
-
-    for (;;) {
-      while (buffer.length >= BLOCK_CHARS) {
-        const cut = lastBoundary(buffer.slice(0, BLOCK_CHARS * 2));
-        if (cut < 0) break;
-        await send(buffer.slice(0, cut + 1));
-        buffer = buffer.slice(cut + 1);
-      }
-      const next = await iterator.next();
-      if (next.done) break;
-      buffer += decoder.write(next.value as Buffer);
     }
-    buffer += decoder.end();
-    if (buffer.trim() !== '') await send(buffer);
     await waitFor(() => written === sent);
-
     // Each thread's share of the summary, merged.
     const summary = new SummaryBuilder();
     await Promise.all(
@@ -231,7 +197,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     }
     throw err;
   } finally {
-    input.destroy();
+    await input.close();
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -1,55 +1,77 @@
 /**
  * A scoring thread of `npm run score`: loads the bundle once, then turns blocks
- * of CSV text (cut at record boundaries by the main thread) into output text,
- * keeping its share of the summary. Records go through parseRecord and
- * ModelBundle.score, exactly as /batch scores them.
+ * of CSV bytes (cut at record boundaries by the main thread) into output bytes,
+ * keeping its share of the summary. Records go through parseRecord's validator
+ * (RowParser) and ModelBundle.score, exactly as /batch scores them.
+ *
+ * Blocks come and go as transferred buffers, and a block is scored line by line
+ * straight into its output buffer: no record outlives its line, so the young
+ * generation's collections find almost nothing alive to copy (holding a block's
+ * records in arrays, as an earlier version did, spent 18% of a thread in GC).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ModelBundle } from '../ml/bundle/bundle.js';
 import { loadCurrent } from '../ml/bundle/store.js';
-import { CsvReader, CsvSyntaxError } from '../ml/data/csv.js';
-import { CsvError, RowBuilder } from '../ml/data/dataset.js';
-import { parseRecordAt, RecordError } from '../ml/data/record.js';
+import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
+import { CsvError, CsvRecords } from '../ml/data/dataset.js';
+import { RecordError } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
-import { csvCell, resultCells } from './format.js';
+import { csvCell, OutputBuffer, resultCells } from './format.js';
 
 export interface WorkerInit {
   modelDir: string;
   header: string[];
   output: 'csv' | 'ndjson';
 }
-export type ToScorer = { type: 'block'; seq: number; text: string; firstLine: number } | { type: 'finish' };
+export type ToScorer = { type: 'block'; seq: number; bytes: Uint8Array; firstLine: number } | { type: 'finish' };
 export type FromScorer =
   | { type: 'ready'; version: string }
-  | { type: 'block'; seq: number; out: string; count: number }
+  | { type: 'block'; seq: number; out: Uint8Array; count: number }
   | { type: 'error'; seq: number; message: string }
   | { type: 'summary'; state: ReturnType<SummaryBuilder['state']> };
 
 const { modelDir, header, output } = workerData as WorkerInit;
-const bundle = await loadCurrent(modelDir);
+const bundle: ModelBundle = await loadCurrent(modelDir);
 const summary = new SummaryBuilder();
 const port = parentPort!;
 
-function block(text: string, firstLine: number): { out: string; count: number } {
-  const rows = new RowBuilder();
-  rows.add([{ line: 1, fields: header }]);
-  const reader = new CsvReader({ firstLine });
-  const records = [...reader.push(text), ...reader.end()];
-  const built = rows.add(records);
-  // Without a quote in the block each record is one line: echo it as it came, instead of re-quoting fields.
-  const lines = output === 'csv' && text.indexOf('"') < 0 ? text.split('\n') : null;
-  let out = '';
-  for (let i = 0; i < built.length; i++) {
-    const { line, raw } = built[i];
-    const record = parseRecordAt(raw, `CSV line ${line}`);
-    const result = bundle.score(record);
-    summary.add(record, result);
-    if (output === 'ndjson') out += `${JSON.stringify(result)}\n`;
-    else {
-      const input = lines ? lines[line - firstLine] : records[i].fields.map(csvCell).join(',');
-      out += `${input.charCodeAt(input.length - 1) === 13 ? input.slice(0, -1) : input},${resultCells(result)}\n`;
+/** Scores one line's fields; `input` is the line as written (CSV output echoes it). */
+function scoreInto(out: OutputBuffer, rows: CsvRecords, fields: string[], line: number, input: string): boolean {
+  const record = rows.add(fields, line);
+  if (record === null) return false;
+  const result = bundle.score(record);
+  summary.add(record, result);
+  out.write(output === 'ndjson' ? `${JSON.stringify(result)}\n` : `${input},${resultCells(result)}\n`);
+  return true;
+}
+
+function block(bytes: Uint8Array, firstLine: number): { out: Uint8Array; count: number } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const rows = new CsvRecords();
+  rows.add(header, 1);
+  const out = new OutputBuffer(bytes.byteLength * 2);
+  let count = 0;
+  if (text.indexOf('"') < 0) {
+    // No quote in the block: every line is one record, split as CsvReader splits a plain line,
+    // and echoed as it came instead of re-quoted.
+    let line = firstLine;
+    for (let pos = 0; pos < text.length; line++) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = text.length;
+      const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      if (end - pos > MAX_RECORD_SIZE) throw new CsvSyntaxError('is longer than the line limit', line);
+      const input = text.slice(pos, end);
+      pos = nl + 1;
+      const fields = plainFields(input);
+      if (fields !== null && scoreInto(out, rows, fields, line, input)) count++;
+    }
+  } else {
+    const reader = new CsvReader({ firstLine });
+    for (const { line, fields } of [...reader.push(text), ...reader.end()]) {
+      if (scoreInto(out, rows, fields, line, output === 'csv' ? fields.map(csvCell).join(',') : '')) count++;
     }
   }
-  return { out, count: built.length };
+  return { out: out.bytes(), count };
 }
 
 port.on('message', (m: ToScorer) => {
@@ -58,7 +80,8 @@ port.on('message', (m: ToScorer) => {
     return;
   }
   try {
-    port.postMessage({ type: 'block', seq: m.seq, ...block(m.text, m.firstLine) } satisfies FromScorer);
+    const done = block(m.bytes, m.firstLine);
+    port.postMessage({ type: 'block', seq: m.seq, ...done } satisfies FromScorer, [done.out.buffer as ArrayBuffer]);
   } catch (err) {
     const known = err instanceof RecordError || err instanceof CsvSyntaxError || err instanceof CsvError;
     port.postMessage({ type: 'error', seq: m.seq, message: known ? (err as Error).message : ((err as Error).stack ?? String(err)) } satisfies FromScorer);

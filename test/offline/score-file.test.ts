@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastBoundary, scoreFile } from '../../src/offline/score-file.js';
+import { BLOCK_BYTES } from '../../src/offline/blocks.js';
+import { scoreFile } from '../../src/offline/score-file.js';
 import { RESULT_COLUMNS } from '../../src/offline/format.js';
 import { readCsvRows } from '../../src/ml/data/dataset.js';
 import { COMMITTED_MODELS, testApp } from '../helpers/app.js';
@@ -49,9 +50,6 @@ describe('scoreFile (npm run score)', () => {
   });
 
   it('cuts blocks only at record boundaries: a quoted field with a line break stays whole', async () => {
-    expect(lastBoundary('a,b\n1,2\n3,"x\ny"\n4')).toBe(15);
-    expect(lastBoundary('a,b\n1,"x\ny')).toBe(3);
-    expect(lastBoundary('no line end')).toBe(-1);
     // a file whose records hold quoted line breaks and commas, long enough to span blocks
     const header = CSV.split('\n')[0];
     const row = CSV.split('\n')[1].replace('Suspicious Web Traffic', '"Suspicious, ""Web""\nTraffic"');
@@ -61,6 +59,24 @@ describe('scoreFile (npm run score)', () => {
     const r = await scoreFile({ input: file, output: out, modelDir: COMMITTED_MODELS, threads: 2 });
     expect(r.records).toBe(5000);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(5000);
+  });
+
+  it('reports the first bad record of the file, whichever thread finds its own first', async () => {
+    // One bad record near the end of the first block, one near the start of the second: the second
+    // block's thread meets its bad record long before the first block's thread does.
+    const [head, ...rows] = CSV.trim().split('\n');
+    const many = Array.from({ length: 5_000 }, (_, i) => rows[i % rows.length]);
+    const rowAt = (bytes: number): number => {
+      let sum = head.length + 1;
+      return many.findIndex((r) => (sum += r.length + 1) > bytes);
+    };
+    const early = rowAt(BLOCK_BYTES * 0.95);
+    const late = rowAt(BLOCK_BYTES * 1.05);
+    many[early] = many[early].replace(/^\d+,/, 'x,');
+    many[late] = many[late].replace(/^\d+,\d+,/, '1,y,');
+    const file = join(dir, 'two-bad.csv');
+    writeFileSync(file, [head, ...many].join('\n'));
+    await expect(scoreFile({ input: file, output: join(dir, 'two-bad.out.csv'), modelDir: COMMITTED_MODELS, threads: 2 })).rejects.toThrow(`CSV line ${early + 2}: bytes_in must be an integer`);
   });
 
   it('stops on a bad record, naming its line and field, and leaves no output file', async () => {

@@ -1,0 +1,90 @@
+/**
+ * A CSV file cut into blocks of bytes at record boundaries, for the scoring
+ * threads of `npm run score`. The cutting works on bytes, never decoding: the
+ * threads decode their own blocks, and each block is handed over (transferred,
+ * not copied). A line end byte never occurs inside a multi-byte UTF-8 character,
+ * so every block decodes on its own.
+ *
+ * A record boundary is a line end with an even number of quotes before it in
+ * the block (RFC 4180: quotes inside a field come in pairs), so a quoted field
+ * holding a line break is never cut.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { CsvSyntaxError, MAX_RECORD_SIZE } from '../ml/data/csv.js';
+
+const LF = 10;
+const QUOTE = 34;
+
+/** Bytes per block: ~1,200 dataset rows. */
+export const BLOCK_BYTES = 256 * 1024;
+/** A record may span MAX_RECORD_SIZE characters, each up to 4 bytes: past this, no boundary means a record too long. */
+const MAX_RECORD_BYTES = 4 * MAX_RECORD_SIZE;
+
+/** Where `bytes[0..length)` can be cut: the index of the last line end with an even count of quotes before it; -1 if none. */
+export function lastBoundary(bytes: Buffer, length = bytes.length): number {
+  let nl = bytes.lastIndexOf(LF, length - 1);
+  if (nl < 0) return -1;
+  const first = bytes.indexOf(QUOTE);
+  if (first < 0 || first >= nl) return nl;
+  let quotes = 0;
+  for (let i = first; i >= 0 && i < nl; i = bytes.indexOf(QUOTE, i + 1)) quotes++;
+  while (quotes % 2 === 1) {
+    const prev = nl === 0 ? -1 : bytes.lastIndexOf(LF, nl - 1);
+    if (prev < 0) return -1;
+    for (let i = bytes.indexOf(QUOTE, prev); i >= 0 && i < nl; i = bytes.indexOf(QUOTE, i + 1)) quotes--;
+    nl = prev;
+  }
+  return nl;
+}
+
+/** Line ends in bytes[0..length). */
+export function countLines(bytes: Buffer, length = bytes.length): number {
+  let n = 0;
+  for (let i = bytes.indexOf(LF); i >= 0 && i < length; i = bytes.indexOf(LF, i + 1)) n++;
+  return n;
+}
+
+/** Reads a file from an offset as blocks that end at record boundaries (the last one at the file's end). */
+export class BlockReader {
+  /** bytes read past the last cut, waiting for the rest of their record */
+  private carry: Buffer;
+  private eof = false;
+  /** the line number the next block starts on */
+  line: number;
+
+  constructor(
+    private readonly file: FileHandle,
+    private position: number,
+    firstLine: number,
+  ) {
+    this.carry = Buffer.alloc(0);
+    this.line = firstLine;
+  }
+
+  /** The next block, with the line it starts on; null at the end of the file. */
+  async next(): Promise<{ bytes: Buffer; firstLine: number } | null> {
+    let capacity = BLOCK_BYTES;
+    for (;;) {
+      // Its own ArrayBuffer, so the block can be transferred to a thread.
+      const block = Buffer.allocUnsafeSlow(Math.max(capacity, this.carry.length * 2));
+      let filled = this.carry.copy(block);
+      while (filled < block.length && !this.eof) {
+        const { bytesRead } = await this.file.read(block, filled, block.length - filled, this.position);
+        if (bytesRead === 0) this.eof = true;
+        filled += bytesRead;
+        this.position += bytesRead;
+      }
+      const cut = this.eof ? filled - 1 : lastBoundary(block, filled);
+      if (cut >= 0) {
+        this.carry = Buffer.from(block.subarray(cut + 1, filled));
+        const firstLine = this.line;
+        this.line += countLines(block, cut + 1);
+        return { bytes: block.subarray(0, cut + 1), firstLine };
+      }
+      if (this.eof) return null; // nothing left
+      if (filled > MAX_RECORD_BYTES) throw new CsvSyntaxError('is longer than the line limit', this.line);
+      this.carry = block.subarray(0, filled);
+      capacity = filled * 2;
+    }
+  }
+}
