@@ -14,7 +14,7 @@ import type { ModelBundle } from '../ml/bundle/bundle.js';
 import { loadCurrent } from '../ml/bundle/store.js';
 import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
 import { CsvError, CsvRecords } from '../ml/data/dataset.js';
-import { RecordError } from '../ml/data/record.js';
+import { RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
 import { csvCell, OutputBuffer, resultCells } from './format.js';
 
@@ -35,14 +35,34 @@ const bundle: ModelBundle = await loadCurrent(modelDir);
 const summary = new SummaryBuilder();
 const port = parentPort!;
 
-/** Scores one line's fields; `input` is the line as written (CSV output echoes it). */
-function scoreInto(out: OutputBuffer, rows: CsvRecords, fields: string[], line: number, input: string): boolean {
-  const record = rows.add(fields, line);
-  if (record === null) return false;
-  const result = bundle.score(record);
-  summary.add(record, result);
-  out.write(output === 'ndjson' ? `${JSON.stringify(result)}\n` : `${input},${resultCells(result)}\n`);
-  return true;
+/** Records scored together (ModelBundle.scoreMany): few enough that none lives long. */
+const SCORE_EVERY = 256;
+
+/** A block's records waiting to be scored, with their lines as written (CSV output echoes them). */
+class Pending {
+  private readonly records: TrafficRecord[] = [];
+  private readonly inputs: string[] = [];
+  count = 0;
+
+  constructor(private readonly out: OutputBuffer) {}
+
+  add(record: TrafficRecord | null, input: string): void {
+    if (record === null) return; // the header row
+    this.records.push(record);
+    this.inputs.push(input);
+    if (this.records.length >= SCORE_EVERY) this.flush();
+  }
+
+  flush(): void {
+    const results = bundle.scoreMany(this.records);
+    for (let i = 0; i < results.length; i++) {
+      summary.add(this.records[i], results[i]);
+      this.out.write(output === 'ndjson' ? `${JSON.stringify(results[i])}\n` : `${this.inputs[i]},${resultCells(results[i])}\n`);
+    }
+    this.count += results.length;
+    this.records.length = 0;
+    this.inputs.length = 0;
+  }
 }
 
 function block(bytes: Uint8Array, firstLine: number): { out: Uint8Array; count: number } {
@@ -50,7 +70,7 @@ function block(bytes: Uint8Array, firstLine: number): { out: Uint8Array; count: 
   const rows = new CsvRecords();
   rows.add(header, 1);
   const out = new OutputBuffer(bytes.byteLength * 2);
-  let count = 0;
+  const pending = new Pending(out);
   if (text.indexOf('"') < 0) {
     // No quote in the block: every line is one record, split as CsvReader splits a plain line,
     // and echoed as it came instead of re-quoted.
@@ -63,15 +83,16 @@ function block(bytes: Uint8Array, firstLine: number): { out: Uint8Array; count: 
       const input = text.slice(pos, end);
       pos = nl + 1;
       const fields = plainFields(input);
-      if (fields !== null && scoreInto(out, rows, fields, line, input)) count++;
+      if (fields !== null) pending.add(rows.add(fields, line), input);
     }
   } else {
     const reader = new CsvReader({ firstLine });
     for (const { line, fields } of [...reader.push(text), ...reader.end()]) {
-      if (scoreInto(out, rows, fields, line, output === 'csv' ? fields.map(csvCell).join(',') : '')) count++;
+      pending.add(rows.add(fields, line), output === 'csv' ? fields.map(csvCell).join(',') : '');
     }
   }
-  return { out: out.bytes(), count };
+  pending.flush();
+  return { out: out.bytes(), count: pending.count };
 }
 
 port.on('message', (m: ToScorer) => {

@@ -47,13 +47,11 @@ export async function* ndjsonLines(
   const summary = new SummaryBuilder();
   try {
     for await (const records of chunks) {
-      const results: ScoreResult[] = new Array(records.length);
+      const results = bundle.scoreMany(records, observer);
       let text = '';
       for (let i = 0; i < records.length; i++) {
-        const res = bundle.score(records[i], observer);
-        results[i] = res;
-        summary.add(records[i], res);
-        text += `${JSON.stringify(res)}\n`;
+        summary.add(records[i], results[i]);
+        text += `${JSON.stringify(results[i])}\n`;
       }
       app.metrics.recordsScored('batch', results);
       yield text;

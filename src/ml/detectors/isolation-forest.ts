@@ -127,14 +127,24 @@ export class IsolationForest {
 
   /** Anomaly score 2^(-E[h(x)]/c(psi)) of one row; 0.5 when psi = 1 (as scikit-learn). */
   score(values: Float64Array, offset = 0): number {
-    return this.cPsi === 0 ? 0.5 : Math.pow(2, -this.pathLength(values, offset) / this.cPsi);
+    return this.scoreOf(this.flat.sum(values, offset));
+  }
+
+  private scoreOf(pathSum: number): number {
+    return this.cPsi === 0 ? 0.5 : Math.pow(2, -(pathSum / this.roots.length) / this.cPsi);
+  }
+
+  /** out[r] = score of row r of the first `rows` rows of x (rows of nFeatures): the same as score(), faster. */
+  scoreRows(x: Float64Array, rows: number, out: Float64Array): void {
+    this.flat.sumRows(x, 0, rows, this.nFeatures, out);
+    for (let r = 0; r < rows; r++) out[r] = this.scoreOf(out[r]);
   }
 
   /** Scores of every row of x. */
   scoreMatrix(x: Matrix): Float64Array {
     if (x.cols !== this.nFeatures) throw new RangeError(`IsolationForest: expected ${this.nFeatures} features, got ${x.cols}`);
     const out = new Float64Array(x.rows);
-    for (let i = 0; i < x.rows; i++) out[i] = this.score(x.data, i * x.cols);
+    this.scoreRows(x.data, x.rows, out);
     return out;
   }
 

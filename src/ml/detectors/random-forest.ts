@@ -137,11 +137,17 @@ export class RandomForestClassifier {
     return this.flat.sum(values, offset) / this.roots.length;
   }
 
+  /** out[r] = P(class 1) of row r of the first `rows` rows of x (rows of nFeatures): the same as predictProbability(), faster. */
+  predictRows(x: Float64Array, rows: number, out: Float64Array): void {
+    this.flat.sumRows(x, 0, rows, this.nFeatures, out);
+    for (let r = 0; r < rows; r++) out[r] /= this.roots.length;
+  }
+
   /** P(class 1) of every row of x. */
   predictProbabilities(x: Matrix): Float64Array {
     if (x.cols !== this.nFeatures) throw new RangeError(`RandomForest: expected ${this.nFeatures} features, got ${x.cols}`);
     const out = new Float64Array(x.rows);
-    for (let i = 0; i < x.rows; i++) out[i] = this.predictProbability(x.data, i * x.cols);
+    this.predictRows(x.data, x.rows, out);
     return out;
   }
 

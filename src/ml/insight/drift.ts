@@ -208,7 +208,7 @@ export class DriftWindow {
   }
 
   /** Counts one scored record: its unscaled feature row and what was decided. O(features x log bins). */
-  observe(raw: Float64Array, isAnomaly: boolean, suspicious: boolean): void {
+  observe(raw: Float64Array, offset: number, isAnomaly: boolean, suspicious: boolean): void {
     if (this.records[this.block] >= this.blockSize) {
       this.block = (this.block + 1) % BLOCKS;
       this.counts[this.block].fill(0);
@@ -219,7 +219,7 @@ export class DriftWindow {
     const nFeatures = offsets.length - 1;
     for (let j = 0; j < nFeatures; j++) {
       // bin = number of feature j's edges <= v: a branchless search over its 16 sorted slots
-      const v = raw[j];
+      const v = raw[offset + j];
       const b = j * EDGE_SLOTS;
       let pos = 8 * +(E[b + 7] <= v);
       pos += 4 * +(E[b + pos + 3] <= v);

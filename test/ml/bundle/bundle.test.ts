@@ -36,6 +36,21 @@ describe('the committed model bundle', async () => {
   const records = await readDataset(REAL_DATASET);
   const results = records.map((r) => bundle.score(r));
 
+  it('scores a list as it scores each record alone, across lots, telling the observer the same', () => {
+    // 282 x 3 + 5 records: several lots of 64 and a ragged last one.
+    const many = [...records, ...records, ...records, ...records.slice(0, 5)];
+    const seen = (score: (observer: { observe: (raw: Float64Array, offset: number, a: boolean, s: boolean) => void }) => unknown) => {
+      const rows: string[] = [];
+      const out = score({ observe: (raw, offset, a, s) => rows.push(`${raw.subarray(offset, offset + 11).join()}|${a}|${s}`) });
+      return { out, rows };
+    };
+    const alone = seen((o) => many.map((r) => bundle.score(r, o)));
+    const together = seen((o) => bundle.scoreMany(many, o));
+    expect(together.out).toEqual(alone.out);
+    expect(together.rows).toEqual(alone.rows);
+    expect(bundle.scoreMany([])).toEqual([]);
+  });
+
   it('was trained on the real dataset', () => {
     expect(bundle.manifest.data.rows).toBe(282);
     expect(bundle.manifest.label_source).toBe('derived');

@@ -35,13 +35,13 @@ describe('PSI', () => {
     const p = profile();
     const w = new DriftWindow(p, 10_000, 'v');
     const rng = new Random(2);
-    for (let i = 0; i < 5000; i++) w.observe(Float64Array.of(rng.nextFloat() * 100, 7), false, false);
+    for (let i = 0; i < 5000; i++) w.observe(Float64Array.of(rng.nextFloat() * 100, 7), 0, false, false);
     const same = w.report().features;
     expect(same[0].psi!).toBeLessThan(0.02);
     expect(same[1].psi!).toBeCloseTo(0, 12);
     expect(same.map((f) => f.status)).toEqual(['stable', 'stable']);
     const shifted = new DriftWindow(p, 10_000, 'v');
-    for (let i = 0; i < 5000; i++) shifted.observe(Float64Array.of(50 + rng.nextFloat() * 100, 8), false, false);
+    for (let i = 0; i < 5000; i++) shifted.observe(Float64Array.of(50 + rng.nextFloat() * 100, 8), 0, false, false);
     const f = shifted.report().features;
     expect(f[0].status).toBe('drifted');
     expect(f[1].status).toBe('drifted'); // a constant column that changed
@@ -52,9 +52,9 @@ describe('PSI', () => {
 
   it(`reports no PSI until the window holds ${MIN_DRIFT_RECORDS} records`, () => {
     const w = new DriftWindow(profile(), 10_000, 'v');
-    for (let i = 0; i < MIN_DRIFT_RECORDS - 1; i++) w.observe(Float64Array.of(500, 7), true, true);
+    for (let i = 0; i < MIN_DRIFT_RECORDS - 1; i++) w.observe(Float64Array.of(500, 7), 0, true, true);
     expect(w.report().features[0]).toEqual({ feature: 'u', psi: null, status: 'insufficient_data' });
-    w.observe(Float64Array.of(500, 7), true, true);
+    w.observe(Float64Array.of(500, 7), 0, true, true);
     expect(w.report().features[0].status).toBe('drifted');
   });
 });
@@ -63,7 +63,7 @@ describe('DriftWindow', () => {
   it('stays bounded: the newest 90% to 100% of its size, whatever goes through it, with ratios over what it holds', () => {
     const w = new DriftWindow(profile(), 1000, 'v');
     for (let i = 0; i < 25_000; i++) {
-      w.observe(Float64Array.of(i % 100, 7), i >= 24_500, false);
+      w.observe(Float64Array.of(i % 100, 7), 0, i >= 24_500, false);
       expect(w.filled).toBeLessThanOrEqual(1000);
       if (i >= 1000) expect(w.filled).toBeGreaterThanOrEqual(900);
     }
