@@ -48,6 +48,8 @@ const SOURCE_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { registe
 /**
  * Each thread's heap is capped: left to size itself by the machine's memory, V8 lets a busy thread's
  * garbage pile up to hundreds of MB before collecting (683 MB resident with two threads, measured).
+ * A 16 MB young generation collects half as often as 8 MB for ~25 MB more resident memory; 32 MB
+ * gained nothing more (measured on 1M records).
  */
 const THREAD_LIMITS = { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 16 };
 
