@@ -17,6 +17,8 @@ const QUOTE = 34;
 
 /** Bytes per block: ~1,200 dataset rows. */
 export const BLOCK_BYTES = 256 * 1024;
+/** Block buffers kept for reuse: as many as can be in flight. */
+const SPARE_BLOCKS = 16;
 /** A record may span MAX_RECORD_SIZE characters, each up to 4 bytes: past this, no boundary means a record too long. */
 const MAX_RECORD_BYTES = 4 * MAX_RECORD_SIZE;
 
@@ -48,6 +50,8 @@ export function countLines(bytes: Buffer, length = bytes.length): number {
 export class BlockReader {
   /** bytes read past the last cut, waiting for the rest of their record */
   private carry: Buffer;
+  /** blocks' memory given back by the threads, reused instead of allocating (and faulting in) more */
+  private readonly spare: ArrayBuffer[] = [];
   private eof = false;
   /** the line number the next block starts on */
   line: number;
@@ -61,12 +65,19 @@ export class BlockReader {
     this.line = firstLine;
   }
 
+  /** Takes back a block's memory once its thread is done with it. */
+  recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === BLOCK_BYTES && this.spare.length < SPARE_BLOCKS) this.spare.push(buffer);
+  }
+
   /** The next block, with the line it starts on; null at the end of the file. */
   async next(): Promise<{ bytes: Buffer; firstLine: number } | null> {
     let capacity = BLOCK_BYTES;
     for (;;) {
       // Its own ArrayBuffer, so the block can be transferred to a thread.
-      const block = Buffer.allocUnsafeSlow(Math.max(capacity, this.carry.length * 2));
+      const size = Math.max(capacity, this.carry.length * 2);
+      const spare = size === BLOCK_BYTES ? this.spare.pop() : undefined;
+      const block = spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(size);
       let filled = this.carry.copy(block);
       while (filled < block.length && !this.eof) {
         const { bytesRead } = await this.file.read(block, filled, block.length - filled, this.position);

@@ -43,8 +43,9 @@ export class OutputBuffer {
   private buf: Buffer;
   private length = 0;
 
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(capacity, 4096));
+  /** @param reuse memory of an earlier buffer, taken when it holds `capacity` */
+  constructor(capacity: number, reuse?: ArrayBuffer) {
+    this.buf = reuse && reuse.byteLength >= capacity ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(Math.max(capacity, 4096));
   }
 
   write(text: string): void {

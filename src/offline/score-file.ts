@@ -58,8 +58,9 @@ function startWorker(init: WorkerInit): Worker {
   return FROM_SOURCE ? new Worker(SOURCE_BOOTSTRAP, { ...options, eval: true }) : new Worker(WORKER_URL, options);
 }
 
-async function write(out: WriteStream | NodeJS.WriteStream, data: string | Uint8Array): Promise<void> {
-  if (!out.write(data)) await once(out, 'drain');
+/** Writes, waiting when the stream is full; `written` is called once the data is out of the stream. */
+async function write(out: WriteStream | NodeJS.WriteStream, data: string | Uint8Array, written?: () => void): Promise<void> {
+  if (!out.write(data, written)) await once(out, 'drain');
 }
 
 /** The header row: the first line of the file (column names hold no line break), and where the data starts. */
@@ -113,6 +114,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     // Blocks go out round-robin, results are written in order; reading waits while too many are in
     // flight. A block's error is kept in its place, so the error reported is the first in the file.
     const results = new Map<number, { out: Uint8Array; count: number } | { error: string }>();
+    const writtenOutputs: ArrayBuffer[] = [];
     let crashed: Error | null = null;
     let sent = 0;
     let written = 0;
@@ -125,7 +127,10 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     };
     for (const w of workers) {
       w.on('message', (m: FromScorer) => {
-        if (m.type === 'block') results.set(m.seq, { out: m.out, count: m.count });
+        if (m.type === 'block') {
+          results.set(m.seq, { out: m.out, count: m.count });
+          blocks.recycle(m.input);
+        }
         else if (m.type === 'error') results.set(m.seq, { error: m.message });
         nudge();
       });
@@ -139,7 +144,8 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
         if ('error' in r) throw new Error(r.error);
         results.delete(written++);
         records += r.count;
-        await write(out, r.out);
+        const done = r.out.buffer as ArrayBuffer;
+        await write(out, r.out, () => writtenOutputs.length < threads * IN_FLIGHT_PER_THREAD && writtenOutputs.push(done));
       }
       const now = performance.now();
       if (options.onProgress && now - lastProgress >= 1000) {
@@ -162,8 +168,9 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
 
     for (let block = await blocks.next(); block !== null; block = await blocks.next()) {
       await waitFor(() => sent - written < threads * IN_FLIGHT_PER_THREAD);
-      const message: ToScorer = { type: 'block', seq: sent, bytes: block.bytes, firstLine: block.firstLine };
-      workers[sent % threads].postMessage(message, [block.bytes.buffer as ArrayBuffer]);
+      const reuse = writtenOutputs.pop();
+      const message: ToScorer = { type: 'block', seq: sent, bytes: block.bytes, firstLine: block.firstLine, reuse };
+      workers[sent % threads].postMessage(message, reuse ? [block.bytes.buffer as ArrayBuffer, reuse] : [block.bytes.buffer as ArrayBuffer]);
       sent++;
     }
     await waitFor(() => written === sent);
