@@ -33,4 +33,13 @@ describe('summarize', () => {
       { hour: 23, count: 2, suspicious: 2 },
     ]);
   });
+
+  it('sums bytes past 2^31 exactly and writes a source of no bytes as 0', () => {
+    const big = 2 ** 40;
+    const records = [rec('1.1.1.1', '2024-01-01T00:00:00Z', 'US', big), rec('1.1.1.1', '2024-01-01T00:00:00Z', 'US', big + 1), rec('9.9.9.9', '2024-01-01T00:00:00Z', 'US', 0)];
+    const s = summarize(records, [res(true), res(true), res(true)]);
+    expect(s.top_sources[0]).toEqual({ src_ip: '1.1.1.1', suspicious: 2, count: 2, bytes_in: 2 * big + 1 });
+    expect(JSON.stringify(s.top_sources[1])).toBe('{"src_ip":"9.9.9.9","suspicious":1,"count":1,"bytes_in":0}');
+    expect(s.recommendations.find((r) => r.src_ip === '9.9.9.9')?.reasons).toContain("0.0% of the batch's bytes");
+  });
 });
