@@ -133,9 +133,12 @@ export class CompleteTrees {
    */
   sumRows(x: Float64Array, off: number, rows: number, stride: number, out: Float64Array): void {
     const { feature: F, threshold: T, leaf: V, nodeBase, leafBase, depth, groups } = this;
+    // Decided before the loop: on a first call the hot loop is optimized mid-way (on-stack replacement),
+    // and any comparison or property read first met after it has no type feedback, which deoptimized
+    // the function over and over (21-33 times a million records, seen with --trace-deopt).
+    const singles = depth.length > groups;
     out.fill(0, 0, rows);
-    let g = 0;
-    for (; g < groups; g++) {
+    for (let g = 0; g < groups; g++) {
       const steps = depth[g];
       const size = (1 << steps) - 1; // internal nodes a tree; also the first leaf's position
       const ba = nodeBase[g];
@@ -157,7 +160,13 @@ export class CompleteTrees {
         out[r] += V[lb + a] + V[lb + size + 1 + b] + V[lb + 2 * (size + 1) + c] + V[lb + 3 * (size + 1) + d];
       }
     }
-    for (; g < depth.length; g++) {
+    if (singles) this.addSingles(x, off, rows, stride, out);
+  }
+
+  /** The trees after the last group of four, one at a time. */
+  private addSingles(x: Float64Array, off: number, rows: number, stride: number, out: Float64Array): void {
+    const { feature: F, threshold: T, leaf: V, nodeBase, leafBase, depth, groups } = this;
+    for (let g = groups; g < depth.length; g++) {
       const ba = nodeBase[g];
       const lb = leafBase[g] - ((1 << depth[g]) - 1);
       for (let r = 0, o = off; r < rows; r++, o += stride) {
