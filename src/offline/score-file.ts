@@ -14,6 +14,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { readCurrent } from '../ml/bundle/store.js';
 import { CsvReader, CsvSyntaxError } from '../ml/data/csv.js';
 import { SummaryBuilder, type BatchSummary } from '../ml/insight/summary.js';
 import { BlockReader } from './blocks.js';
@@ -38,7 +39,8 @@ export interface ScoreFileResult {
   summary: BatchSummary;
 }
 
-const IN_FLIGHT_PER_THREAD = 2;
+/** Blocks queued per thread: with 4 a thread has its next block at hand even when this thread is late to run. */
+const IN_FLIGHT_PER_THREAD = 4;
 
 // From dist the worker is plain JS; from source (tsx) a bootstrap registers tsx first (see src/training/trainer.ts).
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -94,21 +96,11 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     const blocks = new BlockReader(input, dataStart, 2);
 
     const threads = options.threads ?? availableParallelism();
-    const init: WorkerInit = { modelDir: options.modelDir, header, output: ndjson ? 'ndjson' : 'csv' };
-    let modelVersion = '';
+    // One version for every thread, read once: a training run committing meanwhile cannot split the file.
+    const modelVersion = await readCurrent(options.modelDir);
+    const init: WorkerInit = { modelDir: options.modelDir, version: modelVersion, header, output: ndjson ? 'ndjson' : 'csv' };
+    // Blocks are sent while the threads load the bundle: a port keeps messages until it is listened to.
     for (let i = 0; i < threads; i++) workers.push(startWorker(init));
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            w.once('error', reject);
-            w.once('message', (m: FromScorer) => {
-              if (m.type === 'ready') modelVersion = m.version;
-              resolve();
-            });
-          }),
-      ),
-    );
     if (!ndjson) await write(out, `${[...header, ...RESULT_COLUMNS].map(csvCell).join(',')}\n`);
 
     // Blocks go out round-robin, results are written in order; reading waits while too many are in

@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelBundle } from '../ml/bundle/bundle.js';
-import { loadCurrent } from '../ml/bundle/store.js';
+import { loadVersion } from '../ml/bundle/store.js';
 import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
 import { CsvError, CsvRecords } from '../ml/data/dataset.js';
 import { RecordError, type TrafficRecord } from '../ml/data/record.js';
@@ -20,6 +20,8 @@ import { csvCell, OutputBuffer, resultCells } from './format.js';
 
 export interface WorkerInit {
   modelDir: string;
+  /** the version every thread loads */
+  version: string;
   header: string[];
   output: 'csv' | 'ndjson';
 }
@@ -30,13 +32,12 @@ export interface WorkerInit {
  */
 export type ToScorer = { type: 'block'; seq: number; bytes: Uint8Array; firstLine: number; reuse?: ArrayBuffer } | { type: 'finish' };
 export type FromScorer =
-  | { type: 'ready'; version: string }
   | { type: 'block'; seq: number; out: Uint8Array; count: number; input: ArrayBuffer }
   | { type: 'error'; seq: number; message: string }
   | { type: 'summary'; state: ReturnType<SummaryBuilder['state']> };
 
-const { modelDir, header, output } = workerData as WorkerInit;
-const bundle: ModelBundle = await loadCurrent(modelDir);
+const { modelDir, version, header, output } = workerData as WorkerInit;
+const bundle: ModelBundle = await loadVersion(modelDir, version);
 const summary = new SummaryBuilder();
 const port = parentPort!;
 
@@ -114,4 +115,3 @@ port.on('message', (m: ToScorer) => {
     port.postMessage({ type: 'error', seq: m.seq, message: known ? (err as Error).message : ((err as Error).stack ?? String(err)) } satisfies FromScorer);
   }
 });
-port.postMessage({ type: 'ready', version: bundle.version } satisfies FromScorer);

@@ -89,4 +89,11 @@ describe('scoreFile (npm run score)', () => {
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.tmp-${process.pid}`)).toBe(false);
   });
+
+  it('fails clearly on a model directory with no model, leaving no output', async () => {
+    const empty = join(dir, 'no-models');
+    const out = join(dir, 'never.csv');
+    await expect(scoreFile({ input: REAL_DATASET, output: out, modelDir: empty, threads: 2 })).rejects.toThrow(/no-models/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
