@@ -48,10 +48,10 @@ describe('an exception while scoring', () => {
     const real = a.models.current;
     // A bundle that throws on one record, standing in for a bug hit by unusual input.
     const faulty = Object.create(real, {
-      score: {
-        value: (r: Parameters<ModelBundle['score']>[0]) => {
-          if (r.bytesIn === 666) throw new Error('secret internal detail');
-          return real.score(r);
+      scoreMany: {
+        value: (records: Parameters<ModelBundle['scoreMany']>[0]) => {
+          if (records.some((r) => r.bytesIn === 666)) throw new Error('secret internal detail');
+          return real.scoreMany(records);
         },
       },
     }) as ModelBundle;
