@@ -10,7 +10,7 @@
  * holding a line break is never cut.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { CsvSyntaxError, MAX_RECORD_SIZE } from '../ml/data/csv.js';
+import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE } from '../ml/data/csv.js';
 
 const LF = 10;
 const QUOTE = 34;
@@ -97,5 +97,24 @@ export class BlockReader {
       this.carry = block.subarray(0, filled);
       capacity = filled * 2;
     }
+  }
+}
+
+/** The header row: the first line of the file (column names hold no line break), and where the data starts. */
+export async function readHeader(file: FileHandle, name: string): Promise<{ header: string[]; dataStart: number }> {
+  const chunk = Buffer.alloc(64 * 1024);
+  let head = Buffer.alloc(0);
+  for (;;) {
+    const { bytesRead } = await file.read(chunk, 0, chunk.length, head.length);
+    head = Buffer.concat([head, chunk.subarray(0, bytesRead)]);
+    const nl = head.indexOf(10);
+    if (nl >= 0 || bytesRead === 0) {
+      let text = head.toString('utf8', 0, nl < 0 ? head.length : nl);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const [first] = new CsvReader().push(`${text}\n`);
+      if (!first) throw new Error(`${name} has no header row`);
+      return { header: first.fields, dataStart: nl < 0 ? head.length : nl + 1 };
+    }
+    if (head.length > 1024 * 1024) throw new CsvSyntaxError('is longer than the line limit', 1);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * How offline scoring writes a result: CSV (the input columns, then these) or
- * NDJSON (the result object of /batch, one a line).
+ * NDJSON (the result object of /batch, one a line), into buffers handed between
+ * threads, and to a file flushed to disk as it grows.
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
 
 export const RESULT_COLUMNS = [
@@ -62,5 +64,38 @@ export class OutputBuffer {
   /** What was written (a view of the buffer; transfer its .buffer). */
   bytes(): Uint8Array {
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length);
+  }
+}
+
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Asks the disk to take the output as it grows (every 64 MB, in the background), so that the fsync
+ * before the rename finds little left: it took 0.12 s at the end of a 1M-record run when all of it was
+ * left for then. The fsync at the end still makes the file durable.
+ */
+export class Flusher {
+  private pending = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private busy = false;
+  private error: unknown = null;
+
+  constructor(private readonly file: FileHandle) {}
+
+  written(bytes: number): void {
+    this.pending += bytes;
+    if (this.busy || this.pending < FLUSH_BYTES) return;
+    this.busy = true;
+    this.pending = 0;
+    this.flushing = this.file
+      .datasync()
+      .catch((err: unknown) => void (this.error ??= err)) // kept for settled(): a later success must not hide it
+      .finally(() => (this.busy = false));
+  }
+
+  /** Waits for the background flush in progress; throws the first one that failed. */
+  async settled(): Promise<void> {
+    await this.flushing;
+    if (this.error !== null) throw this.error;
   }
 }

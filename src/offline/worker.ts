@@ -2,12 +2,13 @@
  * A scoring thread of `npm run score`: loads the bundle once, then turns blocks
  * of CSV bytes (cut at record boundaries by the main thread) into output bytes,
  * keeping its share of the summary. Records go through parseRecord's validator
- * (RowParser) and ModelBundle.score, exactly as /batch scores them.
+ * (RowParser) and ModelBundle.scoreMany, exactly as /batch scores them.
  *
- * Blocks come and go as transferred buffers, and a block is scored line by line
- * straight into its output buffer: no record outlives its line, so the young
- * generation's collections find almost nothing alive to copy (holding a block's
- * records in arrays, as an earlier version did, spent 18% of a thread in GC).
+ * Blocks come and go as transferred buffers, and a block is scored a few hundred
+ * lines at a time straight into its output buffer: no record outlives its lot,
+ * so the young generation's collections find little alive to copy (holding a
+ * whole block's records in arrays, as an earlier version did, spent 18% of a
+ * thread in GC).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelBundle } from '../ml/bundle/bundle.js';
