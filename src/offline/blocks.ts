@@ -11,6 +11,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE } from '../ml/data/csv.js';
+import { checkHeader } from '../ml/data/dataset.js';
 
 const LF = 10;
 const QUOTE = 34;
@@ -113,6 +114,7 @@ export async function readHeader(file: FileHandle, name: string): Promise<{ head
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const [first] = new CsvReader().push(`${text}\n`);
       if (!first) throw new Error(`${name} has no header row`);
+      checkHeader(first.fields, 1); // here, before any thread starts
       return { header: first.fields, dataStart: nl < 0 ? head.length : nl + 1 };
     }
     if (head.length > 1024 * 1024) throw new CsvSyntaxError('is longer than the line limit', 1);

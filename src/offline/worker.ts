@@ -41,6 +41,9 @@ const { modelDir, version, header, output } = workerData as WorkerInit;
 const bundle: ModelBundle = await loadVersion(modelDir, version);
 const summary = new SummaryBuilder();
 const port = parentPort!;
+/** The header's columns, read once: every block's rows go through the same parser. */
+const rows = new CsvRecords();
+rows.add(header, 1);
 
 /** Records scored together (ModelBundle.scoreMany): few enough that none lives long. */
 const SCORE_EVERY = 256;
@@ -74,8 +77,6 @@ class Pending {
 
 function block(bytes: Uint8Array, firstLine: number, reuse?: ArrayBuffer): { out: Uint8Array; count: number } {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  const rows = new CsvRecords();
-  rows.add(header, 1);
   const out = new OutputBuffer(bytes.byteLength * 2, reuse);
   const pending = new Pending(out);
   if (text.indexOf('"') < 0) {

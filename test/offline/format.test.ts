@@ -34,7 +34,6 @@ describe('Flusher', () => {
     expect(calls).toBe(1);
     flusher.written(100 * 1024 * 1024); // the first flush is still running: no second one yet
     expect(calls).toBe(1);
-    await Promise.resolve().then(() => undefined);
     await new Promise((r) => setImmediate(r));
     fail = false;
     flusher.written(100 * 1024 * 1024); // a later flush succeeds

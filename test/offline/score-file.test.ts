@@ -96,4 +96,13 @@ describe('scoreFile (npm run score)', () => {
     await expect(scoreFile({ input: REAL_DATASET, output: out, modelDir: empty, threads: 2 })).rejects.toThrow(/no-models/);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('refuses a header with a column twice before scoring anything', async () => {
+    const [head, ...rows] = CSV.trim().split('\n');
+    const file = join(dir, 'twice.csv');
+    writeFileSync(file, [`${head.trim()},bytes_in`, ...rows.map((r) => `${r.trim()},1`)].join('\n'));
+    const out = join(dir, 'twice.out.csv');
+    await expect(scoreFile({ input: file, output: out, modelDir: COMMITTED_MODELS, threads: 2 })).rejects.toThrow('CSV line 1: column "bytes_in" appears twice');
+    expect(existsSync(out)).toBe(false);
+  });
 });

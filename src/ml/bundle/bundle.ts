@@ -120,7 +120,7 @@ export class ModelBundle {
     for (let start = 0; start < records.length; start += LOT) {
       const n = Math.min(LOT, records.length - start);
       for (let r = 0; r < n; r++) this.encoder.transform(records[start + r], raw, r * N_FEATURES);
-      scaled.set(raw);
+      for (let k = 0; k < n * N_FEATURES; k++) scaled[k] = raw[k]; // the lot's rows only: /score has one
       for (let r = 0; r < n; r++) this.scaler.transformRow(scaled, r * N_FEATURES);
       this.isolationForest.scoreRows(scaled, n, anomalyScores);
       this.randomForest.predictRows(scaled, n, riskProbabilities);

@@ -68,24 +68,6 @@ class NdjsonReader {
   }
 }
 
-function parseAt(raw: unknown, where: string): TrafficRecord {
-  try {
-    return parseRecordAt(raw, where);
-  } catch (err) {
-    if (err instanceof RecordError) throw new RecordStreamError('INVALID_RECORD', err.field === 'record' ? `${where}: must be a JSON object` : err.message);
-    throw err;
-  }
-}
-
-function csvRecord(rows: CsvRecords, fields: string[], line: number): TrafficRecord | null {
-  try {
-    return rows.add(fields, line);
-  } catch (err) {
-    if (err instanceof RecordError) throw new RecordStreamError('INVALID_RECORD', err.message);
-    throw err;
-  }
-}
-
 /**
  * Reads records from `input` in chunks of `chunkSize`.
  * @throws RecordStreamError when the input is malformed, a record is bad, or the byte limit is passed
@@ -105,11 +87,11 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
       const records = final ? [...csv.reader.push(text), ...csv.reader.end()] : csv.reader.push(text);
       // CsvRecords checks the header and row widths.
       for (const { line, fields } of records) {
-        const record = csvRecord(csv.rows, fields, line);
+        const record = csv.rows.add(fields, line);
         if (record !== null) pending.push(record);
       }
     } else {
-      for (const { line, value } of ndjson!.push(text, final)) pending.push(parseAt(value, `NDJSON line ${line}`));
+      for (const { line, value } of ndjson!.push(text, final)) pending.push(parseRecordAt(value, `NDJSON line ${line}`));
     }
   };
 
@@ -131,6 +113,9 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
     }
     take(decoder.end(), true);
   } catch (err) {
+    if (err instanceof RecordError) {
+      throw new RecordStreamError('INVALID_RECORD', err.field === 'record' ? `${err.location}: must be a JSON object` : err.message);
+    }
     if (err instanceof CsvSyntaxError) throw new RecordStreamError('INVALID_CSV', err.message);
     if (err instanceof CsvError) throw new RecordStreamError('INVALID_CSV', err.message);
     throw err;

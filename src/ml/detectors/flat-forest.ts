@@ -60,6 +60,7 @@ const MAX_PADDED_NODES = 1 << 18;
 export class FlatForest {
   private readonly trees: CompleteTrees | LinkedTrees;
   readonly layout: 'complete' | 'linked';
+  readonly nTrees: number;
 
   /**
    * @param roots node index of each tree's root
@@ -74,15 +75,17 @@ export class FlatForest {
     const walk = walkOrder(treeDepths(arrays));
     this.layout = layout ?? (paddedNodes(walk.groupDepth, walk.groups) <= MAX_PADDED_NODES ? 'complete' : 'linked');
     this.trees = this.layout === 'complete' ? new CompleteTrees(arrays, walk) : new LinkedTrees(arrays, walk);
+    this.nTrees = roots.length;
   }
 
-  /** Sum over trees of the leaf value reached by x[off..] (x must be finite). */
-  sum(x: Float64Array, off: number): number {
-    return this.trees.sum(x, off);
+  /** Mean over trees of the leaf value reached by x[off..] (x must be finite). */
+  mean(x: Float64Array, off: number): number {
+    return this.trees.sum(x, off) / this.nTrees;
   }
 
-  /** out[r] = sum(x, off + r * stride) for r < rows, the same bits, faster than one row at a time. */
-  sumRows(x: Float64Array, off: number, rows: number, stride: number, out: Float64Array): void {
+  /** out[r] = mean(x, off + r * stride) for r < rows, the same bits, faster than one row at a time. */
+  meanRows(x: Float64Array, off: number, rows: number, stride: number, out: Float64Array): void {
     this.trees.sumRows(x, off, rows, stride, out);
+    for (let r = 0; r < rows; r++) out[r] /= this.nTrees;
   }
 }

@@ -122,21 +122,21 @@ export class IsolationForest {
 
   /** Mean path length E[h(x)] of one row (values[offset..offset+nFeatures)). */
   pathLength(values: Float64Array, offset = 0): number {
-    return this.flat.sum(values, offset) / this.roots.length;
+    return this.flat.mean(values, offset);
   }
 
   /** Anomaly score 2^(-E[h(x)]/c(psi)) of one row; 0.5 when psi = 1 (as scikit-learn). */
   score(values: Float64Array, offset = 0): number {
-    return this.scoreOf(this.flat.sum(values, offset));
+    return this.scoreOf(this.pathLength(values, offset));
   }
 
-  private scoreOf(pathSum: number): number {
-    return this.cPsi === 0 ? 0.5 : Math.pow(2, -(pathSum / this.roots.length) / this.cPsi);
+  private scoreOf(meanPath: number): number {
+    return this.cPsi === 0 ? 0.5 : Math.pow(2, -meanPath / this.cPsi);
   }
 
   /** out[r] = score of row r of the first `rows` rows of x (rows of nFeatures): the same as score(), faster. */
   scoreRows(x: Float64Array, rows: number, out: Float64Array): void {
-    this.flat.sumRows(x, 0, rows, this.nFeatures, out);
+    this.flat.meanRows(x, 0, rows, this.nFeatures, out);
     for (let r = 0; r < rows; r++) out[r] = this.scoreOf(out[r]);
   }
 

@@ -134,13 +134,12 @@ export class RandomForestClassifier {
 
   /** P(class 1) of one row (values[offset..offset+nFeatures)). */
   predictProbability(values: Float64Array, offset = 0): number {
-    return this.flat.sum(values, offset) / this.roots.length;
+    return this.flat.mean(values, offset);
   }
 
   /** out[r] = P(class 1) of row r of the first `rows` rows of x (rows of nFeatures): the same as predictProbability(), faster. */
   predictRows(x: Float64Array, rows: number, out: Float64Array): void {
-    this.flat.sumRows(x, 0, rows, this.nFeatures, out);
-    for (let r = 0; r < rows; r++) out[r] /= this.roots.length;
+    this.flat.meanRows(x, 0, rows, this.nFeatures, out);
   }
 
   /** P(class 1) of every row of x. */

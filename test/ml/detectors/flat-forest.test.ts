@@ -46,20 +46,24 @@ function naiveLeaves(t: ReturnType<typeof randomForest>, x: Float64Array): numbe
 }
 
 describe('FlatForest', () => {
-  it('sums the leaves the obvious walk reaches, with the same bits in both layouts', () => {
+  it('averages the leaves the obvious walk reaches, with the same bits in both layouts, alone or in a lot', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 23 }), fc.integer({ min: 0, max: 9 }), (seed, nTrees, maxDepth) => {
         const t = randomForest(seed, nTrees, maxDepth);
         const complete = new FlatForest(t.roots, t.feature, t.value, t.right, 'complete');
         const linked = new FlatForest(t.roots, t.feature, t.value, t.right, 'linked');
         const rng = new Random(seed + 1);
-        for (let r = 0; r < 20; r++) {
-          // Values on the thresholds too: x <= threshold goes left in every walk.
-          const x = Float64Array.from({ length: N_FEATURES }, () => (r % 4 === 0 ? t.value[rng.nextInt(t.value.length)] : rng.nextFloat() * 2.4 - 1.2));
-          const expected = naiveLeaves(t, x).reduce((a, b) => a + b, 0);
-          const sum = complete.sum(x, 0);
-          expect(sum).toBeCloseTo(expected, 9);
-          expect(linked.sum(x, 0)).toBe(sum);
+        const rows = 20;
+        // Values on the thresholds too: x <= threshold goes left in every walk.
+        const x = Float64Array.from({ length: rows * N_FEATURES }, (_, i) => (i % 4 === 0 ? t.value[rng.nextInt(t.value.length)] : rng.nextFloat() * 2.4 - 1.2));
+        const lot = new Float64Array(rows);
+        complete.meanRows(x, 0, rows, N_FEATURES, lot);
+        for (let r = 0; r < rows; r++) {
+          const leaves = naiveLeaves(t, x.subarray(r * N_FEATURES, (r + 1) * N_FEATURES));
+          const mean = complete.mean(x, r * N_FEATURES);
+          expect(mean).toBeCloseTo(leaves.reduce((a, b) => a + b, 0) / nTrees, 9);
+          expect(linked.mean(x, r * N_FEATURES)).toBe(mean);
+          expect(lot[r]).toBe(mean); // a lot gives each row the bits it gets alone
         }
       }),
       { numRuns: 300 },
@@ -76,8 +80,8 @@ describe('FlatForest', () => {
     const value = Float64Array.from({ length: n }, (_, i) => i);
     const deep = new FlatForest(Int32Array.of(0), feature, value, right);
     expect(deep.layout).toBe('linked');
-    expect(deep.sum(Float64Array.of(1000), 0)).toBe(80);
-    expect(deep.sum(Float64Array.of(-1), 0)).toBe(1);
+    expect(deep.mean(Float64Array.of(1000), 0)).toBe(80);
+    expect(deep.mean(Float64Array.of(-1), 0)).toBe(1);
   });
 
   it('scores a trained Isolation Forest the same in both layouts', () => {
@@ -87,6 +91,6 @@ describe('FlatForest', () => {
     const f = IsolationForest.fit(x, { nTrees: 50, seed: 9 });
     const complete = new FlatForest(f.roots, f.feature, f.value, f.right, 'complete');
     const linked = new FlatForest(f.roots, f.feature, f.value, f.right, 'linked');
-    for (let i = 0; i < x.rows; i++) expect(complete.sum(x.data, i * N_FEATURES)).toBe(linked.sum(x.data, i * N_FEATURES));
+    for (let i = 0; i < x.rows; i++) expect(complete.mean(x.data, i * N_FEATURES)).toBe(linked.mean(x.data, i * N_FEATURES));
   });
 });
