@@ -11,6 +11,7 @@
  * `{"error": {statusCode, error, message, code}}` naming the line and field.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { errorBody } from '../errors.js';
 import type { ModelBundle, ScoreObserver, ScoreResult } from '../ml/bundle/bundle.js';
@@ -31,9 +32,36 @@ async function* inMemory(records: TrafficRecord[]): AsyncGenerator<TrafficRecord
 }
 
 /** The record chunks of a streamed body: the raw request stream (CSV, NDJSON), or parsed JSON records. */
-export function chunksOf(body: NodeJS.ReadableStream | TrafficRecord[], format: StreamFormat, maxBytes: number): AsyncGenerator<TrafficRecord[]> {
+export function chunksOf(body: Readable | TrafficRecord[], format: StreamFormat, maxBytes: number): AsyncGenerator<TrafficRecord[]> {
   if (Array.isArray(body)) return inMemory(body);
-  return recordChunks(body as AsyncIterable<Buffer>, format, { chunkSize: CHUNK, maxBytes });
+  return fromBody(body, format, maxBytes);
+}
+
+/**
+ * The records of a request body as it arrives. When reading stops before the body's end (a bad record,
+ * the byte limit, the client gone), the rest of the body is read and thrown away, not left in the socket:
+ * a client that sends its whole body before reading the answer (Chromium's fetch does, past what the
+ * socket buffers hold) would otherwise never see the error line. Destroying the request is no way out
+ * either: Node then stops reading the socket and the connection stalls. Past `maxBytes` more, the
+ * connection is closed instead, so a client cannot make the server read without bound.
+ */
+async function* fromBody(body: Readable, format: StreamFormat, maxBytes: number): AsyncGenerator<TrafficRecord[]> {
+  try {
+    yield* recordChunks(body.iterator({ destroyOnReturn: false }), format, { chunkSize: CHUNK, maxBytes });
+  } finally {
+    discardRest(body, maxBytes);
+  }
+}
+
+function discardRest(body: Readable, maxBytes: number): void {
+  if (body.readableEnded || body.destroyed) return;
+  let discarded = 0;
+  body.on('error', () => {}); // the client went away: nothing is left to answer
+  body.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > maxBytes) (body as Readable & { socket?: { destroy(): void } }).socket?.destroy();
+  });
+  body.resume();
 }
 
 /** The response lines: one result per record, then the summary; or an error line where the input goes wrong. */

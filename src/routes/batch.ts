@@ -37,7 +37,8 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
           `Streamed, for files of any size: send Accept: ${NDJSON} with a text/csv or ${NDJSON} body (one record a line). The body is ` +
           `read as it arrives, BATCH_LIMIT does not apply (STREAM_BODY_LIMIT bytes do), and the answer is ${NDJSON}: one result a line in ` +
           `input order, then {"summary": {...}}. The 200 is sent before the records are read, so a bad record or body mid-stream ends it ` +
-          `with a line {"error": {statusCode, error, message, code}} naming the line and field.`,
+          `with a line {"error": {statusCode, error, message, code}} naming the line and field; the rest of the body is still read ` +
+          `and discarded (up to STREAM_BODY_LIMIT bytes more, then the connection is closed), so the client can finish sending.`,
         security: PUBLIC,
         response: responses(Type.Ref('BatchResponse'), 'One result per record, in input order, and the batch summary', 400, 413, 415, 500, 503),
       },
@@ -46,9 +47,9 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       const bundle = app.models.current; // read once: the whole batch uses this version
       const observer = app.drift.observer(bundle);
       if (wantsStream(request)) {
-        const body = request.body as NodeJS.ReadableStream | { records: unknown };
+        const body = request.body as Readable | { records: unknown };
         const format = /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
-        const source = 'pipe' in body ? (body as NodeJS.ReadableStream) : parseRecords(request, batchLimit);
+        const source = 'pipe' in body ? (body as Readable) : parseRecords(request, batchLimit);
         reply.type(NDJSON);
         return reply.send(Readable.from(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit), bundle, observer)));
       }

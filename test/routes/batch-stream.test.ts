@@ -4,6 +4,7 @@
  * line. The 200,000-record run with /healthz answering meanwhile is in test/batch-stream-process.test.ts.
  */
 import { readFileSync } from 'node:fs';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,59 @@ describe('POST /batch, streamed', () => {
     const big = [CSV.trim(), ...Array.from({ length: 5 }, () => CSV.trim().split('\n').slice(1).join('\n'))].join('\n'); // ~360 KB
     const res = await app.inject({ method: 'POST', url: '/batch', headers: { ...STREAM, 'content-type': 'text/csv' }, payload: Readable.from([big.slice(0, 150_000), big.slice(150_000)]) });
     expect(lines(res.body).at(-1)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'the stream is larger than 200000 bytes' } });
+  });
+
+  describe('over a real connection, where the client is still sending when the error line goes out', () => {
+    let port: number;
+    beforeAll(async () => {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      port = (app.server.address() as AddressInfo).port;
+    });
+
+    /** Sends the head and the first bytes of a body, then waits for the complete streamed answer. */
+    async function startUpload(body: Buffer, first: number): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      socket.on('error', () => {}); // a reset is what the limit case expects
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(`POST /batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nAccept: application/x-ndjson\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body.subarray(0, first));
+      await expect.poll(() => text, { timeout: 10_000 }).toMatch(/\r\n0\r\n\r\n$/); // the chunked answer's end
+      return { socket, received: () => text, closed };
+    }
+
+    const badBody = (copies: number): Buffer => {
+      const rows = CSV.trim().split('\n');
+      return Buffer.from(`${rows[0]}\nlots${rows[1].slice(rows[1].indexOf(','))}\n${rows.slice(1).join('\n').concat('\n').repeat(copies)}`);
+    };
+
+    it('reads the rest of the body and answers the next request on the same connection', async () => {
+      const body = badBody(2); // ~120 KB, under the 200,000 bytes discarded at most
+      const { socket, received, closed } = await startUpload(body, 1000);
+      try {
+        expect(received()).toContain('CSV line 2: bytes_in must be an integer');
+        // The rest of the body arrives after the answer; before, it stalled the connection for good.
+        socket.write(body.subarray(1000));
+        socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        await expect.poll(() => received(), { timeout: 10_000 }).toMatch(/HTTP\/1\.1 200 OK[^]*"status":"ok"/);
+      } finally {
+        socket.destroy();
+        await closed;
+      }
+    });
+
+    it('closes the connection when the rest passes STREAM_BODY_LIMIT more bytes', async () => {
+      const body = badBody(8); // ~480 KB: the 200,000-byte limit, then 200,000 more discarded, is passed
+      const { socket, closed } = await startUpload(body, 1000);
+      try {
+        socket.write(body.subarray(1000));
+        const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(r, 10_000, 'still open'))]);
+        expect(outcome).toBe('closed');
+      } finally {
+        socket.destroy();
+      }
+    });
   });
 
   it('takes NDJSON bodies only when streaming (415 otherwise)', async () => {
