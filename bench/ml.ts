@@ -10,6 +10,7 @@
  */
 import { RandomForestClassifier as MlRandomForest } from 'ml-random-forest';
 import { FeatureEncoder } from '../src/ml/detectors/features.js';
+import { FlatForest } from '../src/ml/detectors/flat-forest.js';
 import { IsolationForest } from '../src/ml/detectors/isolation-forest.js';
 import { row, selectRows } from '../src/ml/core/matrix.js';
 import { RandomForestClassifier } from '../src/ml/detectors/random-forest.js';
@@ -88,6 +89,23 @@ async function main(): Promise<void> {
   console.log('\nScoring in process, batch (median of 7 passes each, alternating)');
   console.log(`  full verdict with reasons:          ${fmt(scoreRate)} rows/s   (target >= 200,000)`);
   console.log(`  the same, drift window counting:    ${fmt(driftRate)} rows/s   (${((1 - driftRate / scoreRate) * 100).toFixed(1)}% slower)`);
+
+  // The forests' walk alone, in each layout, in the 64-row lots scoreMany uses: WebAssembly (served)
+  // against the JavaScript complete layout it replaced, alternating passes.
+  console.log('\nForest walk, 64-row lots (median of 7 passes each, alternating)');
+  for (const [name, m] of [['Isolation Forest', iforest], ['Random Forest', forest]] as const) {
+    const layouts = (['complete', 'wasm'] as const).map((l) => new FlatForest(m.roots, m.feature, m.value, m.right, l));
+    const us: number[][] = [[], []];
+    const out = new Float64Array(64);
+    const walk = (f: FlatForest): void => {
+      for (let r = 0; r + 64 <= x.rows; r += 64) f.meanRows(x.data, r * x.cols, 64, x.cols, out);
+      sink += out[0];
+    };
+    layouts.forEach(walk); // warm up
+    for (let p = 0; p < 14; p++) us[p % 2].push((time(() => walk(layouts[p % 2]))[1] * 1000) / x.rows);
+    const [js, wasm] = us.map(median);
+    console.log(`  ${name.padEnd(17)} JavaScript ${fmt(js, 2)} us a row, WebAssembly ${fmt(wasm, 2)} us a row   (${fmt(js / wasm, 2)}x)`);
+  }
 
   // Single-row latency: each call timed on its own, after the batch runs warmed the code.
   const samples = new Float64Array(20_000);

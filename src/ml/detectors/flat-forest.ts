@@ -11,6 +11,7 @@
  */
 import { decodeArray, encodeArray, numberField } from '../core/codec.js';
 import { CompleteTrees, LinkedTrees, paddedNodes, treeDepths, walkOrder, type PreorderTrees } from './tree-layouts.js';
+import { WasmTrees } from './wasm-trees.js';
 
 export type { PreorderTrees } from './tree-layouts.js';
 
@@ -57,9 +58,11 @@ export function checkTreeArrays(owner: string, nFeatures: number, roots: Int32Ar
 /** Past this many padded internal nodes (~3 MB of arrays), the complete layout costs more cache than it saves. */
 const MAX_PADDED_NODES = 1 << 18;
 
+export type ForestLayout = 'wasm' | 'complete' | 'linked';
+
 export class FlatForest {
-  private readonly trees: CompleteTrees | LinkedTrees;
-  readonly layout: 'complete' | 'linked';
+  private readonly trees: WasmTrees | CompleteTrees | LinkedTrees;
+  readonly layout: ForestLayout;
   readonly nTrees: number;
 
   /**
@@ -67,14 +70,16 @@ export class FlatForest {
    * @param feature split feature per node, -1 at a leaf
    * @param value threshold of a split node, the leaf's value at a leaf
    * @param right right-child index of a split node
-   * @param layout forced (tests compare the two); by default complete while the padding stays small
-   * (the arrays must have passed checkTreeArrays)
+   * @param layout forced (tests compare them); by default the complete layout walked in WebAssembly
+   * while the padding stays small, else linked (the arrays must have passed checkTreeArrays)
    */
-  constructor(roots: Int32Array, feature: Int32Array, value: Float64Array, right: Int32Array, layout?: 'complete' | 'linked') {
+  constructor(roots: Int32Array, feature: Int32Array, value: Float64Array, right: Int32Array, layout?: ForestLayout) {
     const arrays = { roots, feature, value, right };
     const walk = walkOrder(treeDepths(arrays));
-    this.layout = layout ?? (paddedNodes(walk.groupDepth, walk.groups) <= MAX_PADDED_NODES ? 'complete' : 'linked');
-    this.trees = this.layout === 'complete' ? new CompleteTrees(arrays, walk) : new LinkedTrees(arrays, walk);
+    this.layout = layout ?? (paddedNodes(walk.groupDepth, walk.groups) <= MAX_PADDED_NODES ? 'wasm' : 'linked');
+    if (this.layout === 'linked') this.trees = new LinkedTrees(arrays, walk);
+    else if (this.layout === 'complete') this.trees = new CompleteTrees(arrays, walk);
+    else this.trees = new WasmTrees(new CompleteTrees(arrays, walk));
     this.nTrees = roots.length;
   }
 

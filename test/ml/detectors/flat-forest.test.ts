@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlatForest } from '../../../src/ml/detectors/flat-forest.js';
@@ -46,33 +47,48 @@ function naiveLeaves(t: ReturnType<typeof randomForest>, x: Float64Array): numbe
 }
 
 describe('FlatForest', () => {
-  it('averages the leaves the obvious walk reaches, with the same bits in both layouts, alone or in a lot', () => {
+  it('averages the leaves the obvious walk reaches, with the same bits in every layout, alone or in a lot', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 23 }), fc.integer({ min: 0, max: 9 }), (seed, nTrees, maxDepth) => {
-        const t = randomForest(seed, nTrees, maxDepth);
-        const complete = new FlatForest(t.roots, t.feature, t.value, t.right, 'complete');
-        const linked = new FlatForest(t.roots, t.feature, t.value, t.right, 'linked');
-        const rng = new Random(seed + 1);
-        const rows = 20;
-        // Values on the thresholds too: x <= threshold goes left in every walk.
-        const x = Float64Array.from({ length: rows * N_FEATURES }, (_, i) => (i % 4 === 0 ? t.value[rng.nextInt(t.value.length)] : rng.nextFloat() * 2.4 - 1.2));
-        const lot = new Float64Array(rows);
-        complete.meanRows(x, 0, rows, N_FEATURES, lot);
-        for (let r = 0; r < rows; r++) {
-          const leaves = naiveLeaves(t, x.subarray(r * N_FEATURES, (r + 1) * N_FEATURES));
-          const mean = complete.mean(x, r * N_FEATURES);
-          expect(mean).toBeCloseTo(leaves.reduce((a, b) => a + b, 0) / nTrees, 9);
-          expect(linked.mean(x, r * N_FEATURES)).toBe(mean);
-          expect(lot[r]).toBe(mean); // a lot gives each row the bits it gets alone
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 23 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 1, max: 900 }),
+        fc.integer({ min: 0, max: 3 }),
+        (seed, nTrees, maxDepth, rows, gap) => {
+          const t = randomForest(seed, nTrees, maxDepth);
+          const layouts = (['complete', 'linked', 'wasm'] as const).map((l) => new FlatForest(t.roots, t.feature, t.value, t.right, l));
+          const rng = new Random(seed + 1);
+          // Rows `stride` apart with a gap between them and an offset before the first, as a caller may
+          // lay them out; odd and even counts, and more rows than the WebAssembly memory takes a call.
+          const stride = N_FEATURES + gap;
+          const off = gap;
+          // Values on the thresholds too: x <= threshold goes left in every walk.
+          const x = Float64Array.from({ length: off + rows * stride }, (_, i) => (i % 4 === 0 ? t.value[rng.nextInt(t.value.length)] : rng.nextFloat() * 2.4 - 1.2));
+          const lots = layouts.map((f) => {
+            const lot = new Float64Array(rows);
+            f.meanRows(x, off, rows, stride, lot);
+            return lot;
+          });
+          for (let r = 0; r < rows; r += 1 + (r % 7)) {
+            const at = off + r * stride;
+            const leaves = naiveLeaves(t, x.subarray(at, at + N_FEATURES));
+            const mean = layouts[0].mean(x, at);
+            expect(mean).toBeCloseTo(leaves.reduce((a, b) => a + b, 0) / nTrees, 9);
+            for (let l = 0; l < layouts.length; l++) {
+              expect(layouts[l].mean(x, at)).toBe(mean);
+              expect(lots[l][r]).toBe(mean); // a lot gives each row the bits it gets alone
+            }
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
-  it('lays out shallow forests complete and deep ones linked', () => {
+  it('walks shallow forests complete in WebAssembly and deep ones linked', () => {
     const shallow = randomForest(1, 100, 8);
-    expect(new FlatForest(shallow.roots, shallow.feature, shallow.value, shallow.right).layout).toBe('complete');
+    expect(new FlatForest(shallow.roots, shallow.feature, shallow.value, shallow.right).layout).toBe('wasm');
     // A chain 40 levels deep would pad to 2^40 nodes.
     const n = 81;
     const feature = Int32Array.from({ length: n }, (_, i) => (i % 2 === 0 && i < n - 1 ? 0 : -1));
@@ -84,13 +100,26 @@ describe('FlatForest', () => {
     expect(deep.mean(Float64Array.of(-1), 0)).toBe(1);
   });
 
-  it('scores a trained Isolation Forest the same in both layouts', () => {
+  it('scores a trained Isolation Forest the same in every layout', () => {
     const rng = new Random(3);
     const x = createMatrix(2000, N_FEATURES);
     for (let i = 0; i < x.data.length; i++) x.data[i] = rng.nextFloat();
     const f = IsolationForest.fit(x, { nTrees: 50, seed: 9 });
     const complete = new FlatForest(f.roots, f.feature, f.value, f.right, 'complete');
     const linked = new FlatForest(f.roots, f.feature, f.value, f.right, 'linked');
-    for (let i = 0; i < x.rows; i++) expect(complete.mean(x.data, i * N_FEATURES)).toBe(linked.mean(x.data, i * N_FEATURES));
+    const wasm = new FlatForest(f.roots, f.feature, f.value, f.right, 'wasm');
+    const lot = new Float64Array(x.rows);
+    wasm.meanRows(x.data, 0, x.rows, N_FEATURES, lot);
+    for (let i = 0; i < x.rows; i++) {
+      const mean = complete.mean(x.data, i * N_FEATURES);
+      expect(linked.mean(x.data, i * N_FEATURES)).toBe(mean);
+      expect(lot[i]).toBe(mean);
+    }
+  });
+
+  it('runs the WebAssembly module compiled from trees.wat (npm run wasm writes it)', async () => {
+    const { compileTrees, treesModuleSource } = await import('../../../scripts/wasm.js');
+    const source = readFileSync(new URL('../../../src/ml/detectors/trees-wasm.ts', import.meta.url), 'utf8');
+    expect(source).toBe(treesModuleSource(await compileTrees()));
   });
 });
