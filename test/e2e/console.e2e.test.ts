@@ -156,6 +156,10 @@ it('reads on a 390 px phone without sideways scrolling, and shows a bad record o
   await page.setInputFiles('#file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
   await page.locator('#error').waitFor({ state: 'visible' });
   expect(await page.locator('#error').textContent()).toMatch(/CSV line 2: bytes_in must be an integer/);
+  // The dataset's results, still on screen from before, are not shown as this file's.
+  expect(await page.locator('#results').isHidden()).toBe(true);
+  expect(await page.locator('#status').textContent()).toBe('bad.csv was not scored: fix the file and drop it again.');
+  await page.screenshot({ path: join(ARTIFACTS, 'console-phone-error.png'), fullPage: false });
   expect(errors).toEqual([]);
   await page.close();
 });

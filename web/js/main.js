@@ -51,6 +51,10 @@ function readInput(name, text) {
 
 async function scoreFile(file) {
   clearError();
+  // What is on screen belongs to the previous file: hidden until this one's results arrive, so a file
+  // that fails never shows another file's figures under its name.
+  $('#results').hidden = true;
+  last = null;
   const status = $('#status');
   const progress = $('#progress');
   const started = performance.now();
@@ -62,7 +66,13 @@ async function scoreFile(file) {
     progress.hidden = false;
     status.textContent = `Scoring ${input.rows.length.toLocaleString('en-US')} records from ${file.name}…`;
     const [model, answer] = await Promise.all([getModel(), streamBatch(input.body, input.type, (n) => (progress.value = n))]);
-    if (answer.error) showError(`${answer.error.message} (after ${answer.results.length} results)`);
+    // A stream ends with its summary, or with an error line where the file goes wrong (the 200 was sent first).
+    if (answer.error || !answer.summary) {
+      progress.hidden = true;
+      status.textContent = `${file.name} was not scored: fix the file and drop it again.`;
+      showError(answer.error ? `${answer.error.message} (after ${answer.results.length} results)` : `the answer ended after ${answer.results.length} results, before its summary: the service stopped; try again`);
+      return;
+    }
     const col = (k) => input.header.indexOf(k);
     const [ci, bi, bo, ct] = [col('src_ip_country_code'), col('bytes_in'), col('bytes_out'), col('creation_time')];
     const items = answer.results.map((result, index) => {
@@ -71,7 +81,7 @@ async function scoreFile(file) {
       return { index, result, srcIp: result.src_ip, country: (row[ci] ?? '').toUpperCase(), bytesIn: Number(row[bi]) || 0, bytesOut: Number(row[bo]) || 0, hour: Number.isFinite(t) ? Math.floor((t % DAY_MS) / 3_600_000) : null };
     });
     last = { ...input, results: answer.results, items };
-    if (answer.summary) show(items, answer.summary, model.anomaly_threshold);
+    show(items, answer.summary, model.anomaly_threshold);
     progress.hidden = true;
     status.textContent = `${answer.results.length.toLocaleString('en-US')} results in ${((performance.now() - started) / 1000).toFixed(2)} s with model ${model.version}.`;
   } catch (err) {
