@@ -69,8 +69,8 @@ async function scoreFile(file) {
     // A stream ends with its summary, or with an error line where the file goes wrong (the 200 was sent first).
     if (answer.error || !answer.summary) {
       progress.hidden = true;
-      status.textContent = `${file.name} was not scored: fix the file and drop it again.`;
-      showError(answer.error ? `${answer.error.message} (after ${answer.results.length} results)` : `the answer ended after ${answer.results.length} results, before its summary: the service stopped; try again`);
+      status.textContent = `${file.name} was not scored: ${answer.error ? 'fix the file and drop it again.' : 'the answer was cut short. Drop it again.'}`;
+      showError(answer.error ? `${answer.error.message} (after ${answer.results.length} results)` : `the answer ended after ${answer.results.length} results, before its summary: the service stopped`);
       return;
     }
     const col = (k) => input.header.indexOf(k);
