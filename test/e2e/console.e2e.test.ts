@@ -160,6 +160,16 @@ it('reads on a 390 px phone without sideways scrolling, and shows a bad record o
   expect(await page.locator('#results').isHidden()).toBe(true);
   expect(await page.locator('#status').textContent()).toBe('bad.csv was not scored: fix the file and drop it again.');
   await page.screenshot({ path: join(ARTIFACTS, 'console-phone-error.png'), fullPage: false });
+  // A stream cut short (one result line, then the end, as when the service dies mid-answer) is not
+  // shown as a scored file either.
+  const first = (await (await fetch(`${service.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, body: readFileSync(DATASET_PATH) })).text()).split('\n')[0];
+  await page.route('**/batch', (route) => route.fulfill({ status: 200, contentType: 'application/x-ndjson', body: `${first}\n` }));
+  await page.setInputFiles('#file', DATASET_PATH);
+  await page.locator('#status', { hasText: 'CloudWatch_Traffic_Web_Attack.csv was not scored' }).waitFor();
+  expect(await page.locator('#status').textContent()).toBe('CloudWatch_Traffic_Web_Attack.csv was not scored: the answer was cut short. Drop it again.');
+  expect(await page.locator('#error').textContent()).toBe('the answer ended after 1 result, before its summary: the service stopped');
+  expect(await page.locator('#results').isHidden()).toBe(true);
+  await page.unroute('**/batch');
   expect(errors).toEqual([]);
   await page.close();
 });

@@ -70,7 +70,8 @@ async function scoreFile(file) {
     if (answer.error || !answer.summary) {
       progress.hidden = true;
       status.textContent = `${file.name} was not scored: ${answer.error ? 'fix the file and drop it again.' : 'the answer was cut short. Drop it again.'}`;
-      showError(answer.error ? `${answer.error.message} (after ${answer.results.length} results)` : `the answer ended after ${answer.results.length} results, before its summary: the service stopped`);
+      const got = `${answer.results.length} result${answer.results.length === 1 ? '' : 's'}`;
+      showError(answer.error ? `${answer.error.message} (after ${got})` : `the answer ended after ${got}, before its summary: the service stopped`);
       return;
     }
     const col = (k) => input.header.indexOf(k);
