@@ -111,8 +111,9 @@ describe('POST /batch, streamed', () => {
 
     it('closes the connection when the rest passes STREAM_BODY_LIMIT more bytes', async () => {
       const body = badBody(8); // ~480 KB: the 200,000-byte limit, then 200,000 more discarded, is passed
-      const { socket, closed } = await startUpload(body, 1000);
+      const { socket, received, closed } = await startUpload(body, 1000);
       try {
+        expect(received()).toContain('CSV line 2: bytes_in must be an integer'); // the answer came first
         socket.write(body.subarray(1000));
         const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(r, 10_000, 'still open'))]);
         expect(outcome).toBe('closed');
