@@ -10,7 +10,7 @@
  * the record, or when novel values are backed: two or more novel fields, or a
  * novel field together with any other detector. Otherwise `normal`.
  *
- * risk_level rule (also in the README and openapi.yaml). Count the detectors
+ * risk_level rule (also in docs/api.md and openapi.yaml). Count the detectors
  * that flag the record:
  *   - critical: three or more, or the Isolation Forest with a Random Forest
  *     probability of 0.9 or more;
