@@ -29,6 +29,15 @@ describe('documentation links', () => {
     });
   }
 
+  it('no document refers to how it was developed: figures are facts of a release', () => {
+    const found = [...documents(), 'CONTRIBUTING.md', 'CHANGELOG.md', 'data/README.md'].flatMap((doc) =>
+      readDocument(doc)
+        .split('\n')
+        .flatMap((text, i) => (/this session|the session before|sessions? before/i.test(text) ? [`${doc}:${i + 1}: ${text}`] : [])),
+    );
+    expect(found).toEqual([]);
+  });
+
   it('reads links and anchors as GitHub does', () => {
     const md = '# Load held: `npm run soak`\n## One `MODEL_DIR`\n## Drift\n## Drift\n```sh\n[not](a-link.md)\n```\nsee [a](docs/x.md#y) and `[b](c.md)`\n';
     expect([...anchors(md)]).toEqual(['load-held-npm-run-soak', 'one-model_dir', 'drift', 'drift-1']);
