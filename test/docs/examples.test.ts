@@ -34,8 +34,16 @@ describe('documentation examples', () => {
         if (!app) {
           const models = await modelDirCopy();
           cleanup = models.cleanup;
-          app = await testApp({ MODEL_DIR: models.dir, ADMIN_TOKEN });
-          await app.listen({ host: '127.0.0.1', port: 0 });
+          // Load shedding off: on a starved machine a 1 s event-loop stall would answer 503 to an
+          // example, which says nothing about the documentation (test/reliability.test.ts covers shedding).
+          const started = await testApp({ MODEL_DIR: models.dir, ADMIN_TOKEN, MAX_EVENT_LOOP_DELAY_MS: '0' });
+          try {
+            await started.listen({ host: '127.0.0.1', port: 0 });
+          } catch (err) {
+            await started.close();
+            throw err;
+          }
+          app = started;
         }
         const address = app.server.address();
         if (address === null || typeof address === 'string') throw new Error('not listening');
