@@ -25,7 +25,7 @@ const realRows = (await readCsvRows(readFileSync(REAL_DATASET, 'utf8'))).map((r)
 function syntheticBundle(rows: RawRecord[]): ModelBundle {
   const out = trainModels(rows.map(parseRecord), { trees: 50, seed: 11 });
   const json = Object.fromEntries(Object.entries(out.artifacts).map(([k, v]) => [k, JSON.parse(v)])) as Parameters<typeof ModelBundle.fromArtifacts>[1];
-  return ModelBundle.fromArtifacts({ ...out.draft, format: 2, version: 'synthetic', files: {} }, json);
+  return ModelBundle.fromArtifacts({ ...out.draft, format: 3, version: 'synthetic', files: {} }, json);
 }
 const synthetic = syntheticBundle(syntheticRecords(2000, 3));
 
@@ -139,9 +139,10 @@ describe('surrogate rules (ml-cart)', () => {
 describe('recommendations', () => {
   it('recommends blocking 155.91.45.242 on the real dataset, most severe first', () => {
     const records: TrafficRecord[] = realRows.map(parseRecord);
-    const { recommendations } = summarize(records, records.map((r) => committed.score(r)));
+    const { recommendations } = summarize(records, records.map((r) => committed.score(r)), committed.flagRate);
     expect(recommendations[0]).toMatchObject({ src_ip: '155.91.45.242', action: 'block' });
-    expect(recommendations[0].reasons.join(' ')).toMatch(/% of the batch's bytes/);
+    expect(recommendations.filter((r) => r.action === 'block').map((r) => r.src_ip)).toEqual(['155.91.45.242']);
+    expect(recommendations[0].reasons.join(' ')).not.toMatch(/bytes/);
     const order = { block: 0, investigate: 1, monitor: 2 };
     for (let i = 1; i < recommendations.length; i++) expect(order[recommendations[i].action]).toBeGreaterThanOrEqual(order[recommendations[i - 1].action]);
   });
