@@ -32,11 +32,45 @@ export const TrainingMetricsSchema = Type.Object(
         isolation_forest_roc_auc: Type.Union([Type.Number(), Type.Null()], { description: 'Isolation Forest score ROC AUC on the same rows; null unless labels were provided' }),
         isolation_forest_average_precision: Type.Union([Type.Number(), Type.Null()]),
       },
-      { description: 'Random Forest on a stratified 70/30 hold-out' },
+      { description: 'a stratified 70/30 hold-out: accuracy to confusion_matrix are the served verdict (with labels, the decision bands; without, the Random Forest at 0.5 against the derived labels); roc_auc and average_precision are the Random Forest probability' },
     ),
     feature_importances: Type.Record(Type.String(), Type.Number()),
     top_sources: Type.Array(
       Type.Object({ src_ip: Type.String(), sessions: Count, anomalies: Count, max_anomaly_score: Type.Number(), bytes_in: Count, bytes_out: Count }),
+    ),
+    decision: Type.Object(
+      {
+        mode: Type.Union([Type.Literal('labelled'), Type.Literal('unlabelled')]),
+        counted: Type.Array(Type.String(), { description: 'the evidence the verdict and risk level read; a detector not listed raises nothing' }),
+        detectors: Type.Union([
+          Type.Array(
+            Type.Object({
+              detector: Type.String(),
+              weight: Type.Union([Type.Number(), Type.Null()], { description: "the stacker's weight on its standardised evidence; 0: it did not help on out-of-fold predictions" }),
+              roc_auc: NullableNumber,
+              average_precision: NullableNumber,
+            }),
+            { description: 'hold-out ranking quality of each detector and of their combination (the last entry)' },
+          ),
+          Type.Null(),
+        ]),
+        bands: Type.Union([
+          Type.Array(
+            Type.Object({
+              band: Type.Union([Type.Literal('suspicious'), Type.Literal('high'), Type.Literal('critical')]),
+              target_precision: Type.Number(),
+              edge: Type.Union([Type.Number(), Type.Null()], { description: 'lower edge on risk_probability; null: no edge reached the target, the band is empty' }),
+              out_of_fold: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'where the edge was chosen' }),
+              holdout: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'measured on the 30% hold-out' }),
+            }),
+          ),
+          Type.Null(),
+        ]),
+        verdict: Type.Union([Type.Object({ precision: Type.Number(), recall: Type.Number(), false_positive_rate: Type.Number() }), Type.Null()], {
+          description: 'the served verdict on the hold-out against the labels; null without labels',
+        }),
+      },
+      { description: 'how the detectors combine into the verdict and risk level (with labels: a logistic stacker and precision bands), and what that measured' },
     ),
   },
   { $id: 'TrainingMetrics', title: 'TrainingMetrics' },
