@@ -1,24 +1,30 @@
 /**
  * The verdict and the risk levels as bands of the combined probability, each band's lower edge chosen
- * for a stated precision on out-of-fold predictions, then measured on the hold-out.
+ * on out-of-fold predictions, then measured on the hold-out.
  *
- *   suspicious (and medium)  the lowest edge whose out-of-fold precision is >= 0.8 and false-positive
- *                            rate <= 1% (half the 2% a SOC tolerates, for the gap between chosen and
- *                            measured)
+ *   suspicious (and medium)  the lower of 0.5 (even odds: the calibrated probability says "more likely
+ *                            an attack than not", the edge that stays right under symmetric label
+ *                            noise, which caps the precision any edge can show against noisy labels)
+ *                            and the lowest edge whose out-of-fold precision is >= 0.8 with a
+ *                            false-positive rate <= 1% (more recall where the labels allow it)
  *   high                     the lowest edge with precision >= 0.9
  *   critical                 the lowest edge with precision >= 0.95
  *
- * "The lowest edge with precision >= P": of the thresholds at which the records at or above it are at
- * least P malicious, the one that flags the most. No edge reaches a target on data too noisy for it:
- * the band is then empty (its edge null) and the report says so, rather than a guessed threshold.
- * Each band is at least the one below it, so the levels are ordered.
+ * "The lowest edge with precision >= P": of the thresholds at an attack's score at which the records at
+ * or above it are at least P malicious, the one that flags the most (an edge below the lowest attack
+ * it needs would only take in benign records). No edge reaches a target on data too noisy for it: the
+ * band is then empty (its edge null) and the report says so, rather than a guessed threshold. Each band
+ * is at least the one below it, so the levels are ordered.
  */
+
+/** The calibrated probability at which an attack becomes more likely than not. */
+export const EVEN_ODDS = 0.5;
 
 export const BAND_TARGETS = { suspicious: { precision: 0.8, fpr: 0.01 }, high: { precision: 0.9 }, critical: { precision: 0.95 } } as const;
 
 export interface Bands {
   /** lower edges on the combined probability; null: no edge reached the target (the band is empty) */
-  suspicious: number | null;
+  suspicious: number;
   high: number | null;
   critical: number | null;
 }
@@ -38,8 +44,10 @@ export function lowestEdge(truth: ArrayLike<number>, scores: ArrayLike<number>, 
   for (let i = 0; i < n; ) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++; // tied scores are one threshold
-    for (let k = i; k <= j; k++) truth[order[k]] === 1 ? tp++ : fp++;
-    if (tp / (tp + fp) >= minPrecision && (negatives === 0 || fp / negatives <= maxFpr)) edge = scores[order[i]];
+    let attacks = 0;
+    for (let k = i; k <= j; k++) truth[order[k]] === 1 ? (tp++, attacks++) : fp++;
+    // An edge sits on an attack's score: lowering it to take in benign records alone gains no recall.
+    if (attacks > 0 && tp / (tp + fp) >= minPrecision && (negatives === 0 || fp / negatives <= maxFpr)) edge = scores[order[i]];
     i = j + 1;
   }
   return edge;
@@ -48,7 +56,8 @@ export function lowestEdge(truth: ArrayLike<number>, scores: ArrayLike<number>, 
 /** The three edges, ordered (a higher band never starts below a lower one). */
 export function chooseBands(truth: ArrayLike<number>, probability: ArrayLike<number>): Bands {
   const t = BAND_TARGETS;
-  const suspicious = lowestEdge(truth, probability, t.suspicious.precision, t.suspicious.fpr);
+  const precise = lowestEdge(truth, probability, t.suspicious.precision, t.suspicious.fpr);
+  const suspicious = precise === null ? EVEN_ODDS : Math.min(EVEN_ODDS, precise);
   const high = lowestEdge(truth, probability, t.high.precision);
   const critical = lowestEdge(truth, probability, t.critical.precision);
   const atLeast = (v: number | null, floor: number | null): number | null => (v === null ? null : floor === null ? v : Math.max(v, floor));

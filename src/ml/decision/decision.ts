@@ -18,7 +18,8 @@
  * out-of-range value; `critical` needs labels, and an unlabelled model never answers it.
  *
  * In both modes a fact no training row had is evidence the hold-out cannot measure (it held none), so
- * it sets a floor under the risk level: one makes a record at least `medium`, two at least `high`.
+ * a stated rule covers it: one makes a record at least `medium`, two make it `suspicious` and at
+ * least `high` (as the previous release did for two novel fields).
  */
 import { checkName } from '../core/codec.js';
 import type { Bands } from './bands.js';
@@ -121,7 +122,7 @@ export class Decision {
     const bands = this.json.bands;
     if (bands !== null) {
       const at = (edge: number | null): boolean => edge !== null && probability >= edge;
-      verdict = at(bands.suspicious) ? 'suspicious' : 'normal';
+      verdict = at(bands.suspicious) || unseen >= 2 ? 'suspicious' : 'normal';
       level = at(bands.critical) ? 3 : at(bands.high) ? 2 : verdict === 'suspicious' ? 1 : 0;
     } else {
       verdict = d.isAnomaly || unseen >= 2 ? 'suspicious' : 'normal';
@@ -150,7 +151,7 @@ export class Decision {
     }
     const b = obj.bands;
     const edge = (v: unknown): boolean => v === null || (typeof v === 'number' && v >= 0 && v <= 1);
-    if (!b || !edge(b.suspicious) || !edge(b.high) || !edge(b.critical)) throw new TypeError('Decision.bands: malformed');
+    if (!b || typeof b.suspicious !== 'number' || !edge(b.suspicious) || !edge(b.high) || !edge(b.critical)) throw new TypeError('Decision.bands: malformed');
     return new Decision({ name: 'Decision', mode: 'labelled', evidence: [...EVIDENCE], stacker: s, bands: { suspicious: b.suspicious, high: b.high, critical: b.critical } });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Fitting the decision with labels, and measuring it: out-of-fold evidence on the training part of the
- * 70/30 split (3 stratified folds; each fold's Random Forest, fences, frequency tables and training
+ * 70/30 split (3 folds by source; each fold's Random Forest, fences, frequency tables and training
  * range come from the other folds, so a fold's rare and out-of-range values are what new traffic
  * would show), the stacker and bands fitted on it, then everything measured on the hold-out with the
  * hold-out forest. The Isolation Forest learns no labels, so its score on all rows is used as is.
@@ -102,14 +102,13 @@ function evidenceFor(c: Context, fitRows: Int32Array, rows: Int32Array, forest: 
  * @param holdoutForest the Random Forest fitted on `train`
  */
 export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Array, holdoutForest: RandomForestClassifier): { decision: Decision; report: DecisionReport; holdoutVerdicts: Uint8Array } {
-  // Stratified folds over the training part.
-  const rng = new Random(c.seed + 1);
-  const fold = new Int32Array(train.length);
-  for (const cls of [0, 1]) {
-    const members = Array.from(train.keys()).filter((k) => c.y[train[k]] === cls);
-    rng.shuffle(members);
-    members.forEach((k, pos) => (fold[k] = pos % FOLDS));
-  }
+  // Folds by source: a source's sessions are alike (one attacker's brute force, one backup host), so
+  // folds split by row would score each source with a forest that has seen it, and the stacker would
+  // learn a confidence new sources do not earn. The sources are dealt to folds in a seeded order.
+  const sources = [...new Set(Array.from(train, (i) => c.records[i].srcIp))].sort();
+  new Random(c.seed + 1).shuffle(sources);
+  const foldOf = new Map(sources.map((s, k) => [s, k % FOLDS]));
+  const fold = Int32Array.from(train, (i) => foldOf.get(c.records[i].srcIp)!);
   const oof = new Float64Array(train.length * N_EVIDENCE);
   for (let f = 0; f < FOLDS; f++) {
     c.onFold?.(f);

@@ -91,8 +91,9 @@ interface Fit {
 
 /**
  * Non-negative logistic regression on the chosen columns of standardised z: cyclic coordinate descent,
- * each coordinate a one-dimensional Newton step projected onto w >= 0 (the intercept is free). A tiny
- * ridge (1e-4) keeps perfectly separated data from driving a weight to infinity.
+ * each coordinate a one-dimensional Newton step projected onto w >= 0 (the intercept is free). A small
+ * ridge (1e-2 on standardised inputs) keeps perfectly separated data from driving a weight to
+ * infinity, which would make every probability 0 or 1 and leave the bands nothing to choose between.
  */
 function fitWeights(z: Float64Array, y: Uint8Array, k: number, chosen: boolean[]): Fit {
   const n = y.length;
@@ -102,7 +103,7 @@ function fitWeights(z: Float64Array, y: Uint8Array, k: number, chosen: boolean[]
   const prior = Math.min(1 - 1e-6, Math.max(1e-6, positives / n));
   let b = Math.log(prior / (1 - prior));
   const eta = new Float64Array(n).fill(b);
-  const ridge = 1e-4;
+  const ridge = 1e-2;
   for (let sweep = 0; sweep < 100; sweep++) {
     let moved = 0;
     for (let j = -1; j < k; j++) {

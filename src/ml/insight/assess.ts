@@ -34,7 +34,13 @@ export interface Evaluation {
  * @param results results[i] is the service's answer for records[i]
  * @param flagRate the bundle's flagRate, as the summary uses it
  */
-export function assess(records: readonly TrafficRecord[], results: readonly ScoreResult[], flagRate: number): Evaluation {
+export function assess(
+  records: readonly TrafficRecord[],
+  results: readonly ScoreResult[],
+  flagRate: number,
+  /** the per-source rule; default the service's (recommend.ts); the benchmark passes the previous release's */
+  rule: (s: SourceActivity, totalBytes: number) => Action | null = (s) => action(s, flagRate),
+): Evaluation {
   const truth = records.map((r, i) => {
     if (r.label === null) throw new RangeError(`record ${i} has no label: evaluation needs a label on every record`);
     return r.label;
@@ -70,13 +76,16 @@ export function assess(records: readonly TrafficRecord[], results: readonly Scor
     s.suspicious += bad ? 1 : 0;
     s.strong += bad && (r.risk_level === 'high' || r.risk_level === 'critical') ? 1 : 0;
     s.highest = higherRisk(s.highest, r.risk_level);
+    s.bytes += records[i].bytesIn + records[i].bytesOut;
   });
+  let totalBytes = 0;
+  for (const s of bySource.values()) totalBytes += s.bytes;
   const actions = (['block', 'investigate', 'monitor', 'none'] as const).map((a) => ({ action: a, sources: 0, malicious: 0, precision: null as number | null }));
   let malicious = 0;
   for (const s of bySource.values()) {
     const bad = s.attacks * 2 > s.sessions ? 1 : 0;
     malicious += bad;
-    const entry = actions.find((a) => a.action === (action(s, flagRate) ?? 'none'))!;
+    const entry = actions.find((a) => a.action === (rule(s, totalBytes) ?? 'none'))!;
     entry.sources++;
     entry.malicious += bad;
   }

@@ -87,7 +87,7 @@ export function explain(input: ExplainInput): readonly string[] {
       else if (share < RARE_SHARE && decision.counts('rare_values')) out.push({ strength: 1.8, text: `${key} ${String(value)} is rare in training traffic (${pct(share)} of sessions)` });
     }
   }
-  if (detections.isAnomaly && decision.counts('isolation_forest')) {
+  if (detections.isAnomaly && input.suspicious && decision.counts('isolation_forest')) {
     out.push({ strength: 1.5, text: `isolation score ${input.anomalyScore.toFixed(3)}, at or above the anomaly threshold ${input.anomalyThreshold.toFixed(3)}` });
   }
   if (labelled && input.suspicious) {

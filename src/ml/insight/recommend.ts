@@ -2,8 +2,7 @@
  * What to do about each source of a batch, most severe first, from a rule a
  * person can check. Over each source's sessions in the batch:
  *
- *   block        3 or more suspicious sessions, at least one of them high or
- *                critical, and more than chance allows: were the source
+ *   block        3 or more suspicious sessions, and more than chance allows: were the source
  *                ordinary, flagged at the model's own rate for ordinary traffic
  *                (flagRate), the chance of so many suspicious sessions among
  *                its sessions (the binomial tail) would be under 1 in 200. The
@@ -76,7 +75,7 @@ export function binomialTail(n: number, k: number, p: number): number {
 
 /** The action the rule above gives a source (null: none). */
 export function action(s: Pick<SourceActivity, 'sessions' | 'suspicious' | 'highest' | 'strong'>, flagRate = DEFAULT_FLAG_RATE): Action | null {
-  if (s.suspicious >= 3 && s.strong > 0 && binomialTail(s.sessions, s.suspicious, flagRate) < BLOCK_CHANCE) return 'block';
+  if (s.suspicious >= 3 && binomialTail(s.sessions, s.suspicious, flagRate) < BLOCK_CHANCE) return 'block';
   if (s.suspicious > 0 || RISK_ORDER[s.highest] >= RISK_ORDER.high) return 'investigate';
   if (s.highest === 'medium') return 'monitor';
   return null;

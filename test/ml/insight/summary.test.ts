@@ -55,8 +55,7 @@ describe('recommendations', () => {
   it('blocks on evidence repeated across sessions, never on one session however critical', () => {
     expect(actionOf(sessions('10.0.0.1', 1), [res2(true, 'critical')], '10.0.0.1')).toBe('investigate');
     expect(actionOf(sessions('10.0.0.1', 3), [res2(true, 'critical'), res2(true, 'medium'), res2(true, 'medium')], '10.0.0.1')).toBe('block');
-    // three suspicious but none high: investigate
-    expect(actionOf(sessions('10.0.0.1', 3), [res2(true, 'medium'), res2(true, 'medium'), res2(true, 'medium')], '10.0.0.1')).toBe('investigate');
+    expect(actionOf(sessions('10.0.0.1', 2), [res2(true, 'critical'), res2(true, 'critical')], '10.0.0.1')).toBe('investigate');
   });
 
   it('asks more of a busy source: 3 of 10 is chance at a 10% flag rate, 6 of 28 is not at 5%', () => {
