@@ -1,7 +1,7 @@
 /**
  * Configuration from the environment, validated once at boot. A bad value stops
  * the start with a message naming the variable and how to fix it. Every
- * variable is listed in .env.example and in the README.
+ * variable is listed in .env.example and in docs/operations.md.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * Random Forest binary classifier (Breiman, 2001), trained here because the
- * ml-random-forest trainer is quadratic in rows (see the README's design notes).
+ * ml-random-forest trainer is quadratic in rows (see docs/design.md).
  *
  * Training: every feature is binned once into at most `maxBins` ordered bins
  * (thresholds at midpoints between distinct values, or between quantiles when a
