@@ -95,6 +95,30 @@ describe('the rare-value detector', () => {
   });
 });
 
+describe('numbers outside everything seen in training', () => {
+  it('are evidence like a never-seen category: a 0 s, a 600.1 s and a 24-hour session are at least medium and say why', () => {
+    const base = realRows.find((r) => r.src_ip === '165.225.26.101')!;
+    expect(committed.score(parseRecord(base)).risk_level).toBe('low');
+    const start = Date.parse(String(base.creation_time));
+    for (const [seconds, text] of [
+      [0, 'session_duration_s 0 s, training traffic was always 600 s'],
+      [600.1, 'session_duration_s 600.1 s, training traffic was always 600 s'],
+      [86_400, 'session_duration_s 86400 s, training traffic was always 600 s'],
+    ] as const) {
+      const r = committed.score(parseRecord({ ...base, end_time: new Date(start + seconds * 1000).toISOString() }));
+      expect(['medium', 'high', 'critical'], String(seconds)).toContain(r.risk_level);
+      expect(r.reasons).toContain(text);
+    }
+  });
+
+  it('two of them make a record suspicious, as two never-seen categories do', () => {
+    const base = realRows.find((r) => r.src_ip === '165.225.26.101')!;
+    const r = committed.score(parseRecord({ ...base, end_time: base.creation_time, protocol: 'FTP' }));
+    expect(r.verdict).toBe('suspicious');
+    expect(['high', 'critical']).toContain(r.risk_level);
+  });
+});
+
 describe('reasons agree with the verdict', () => {
   const all: ScoreResult[] = [
     ...realRows.map((raw) => committed.score(parseRecord(raw))),
