@@ -3,6 +3,36 @@ import { Type } from 'typebox';
 const Count = Type.Integer({ minimum: 0 });
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
+/** What npm run evaluate reports (src/ml/insight/assess.ts). */
+export const EvaluationSchema = Type.Object(
+  {
+    records: Count,
+    attacks: Count,
+    detectors: Type.Array(Type.Object({ detector: Type.String(), roc_auc: NullableNumber, average_precision: NullableNumber })),
+    verdict: Type.Object({
+      precision: Type.Number(),
+      recall: Type.Number(),
+      false_positive_rate: Type.Number(),
+      confusion_matrix: Type.Array(Type.Array(Count), { description: '[[tn, fp], [fn, tp]]' }),
+    }),
+    risk_levels: Type.Object(
+      { table: Type.Array(Type.Object({ level: Type.String(), benign: Count, attacks: Count })), roc_auc: NullableNumber },
+      { description: 'records per risk level and truth; roc_auc: the levels as an ordering of danger, ties counting half' },
+    ),
+    sources: Type.Object(
+      {
+        total: Count,
+        malicious: Type.Integer({ minimum: 0, description: 'sources more than half of whose sessions are attacks' }),
+        actions: Type.Array(Type.Object({ action: Type.String(), sources: Count, malicious: Count, precision: NullableNumber })),
+        block_recall: NullableNumber,
+        block_or_investigate_recall: NullableNumber,
+      },
+      { description: 'the per-source actions against the truth' },
+    ),
+  },
+  { description: 'the service measured against labels, as npm run evaluate reports it' },
+);
+
 export const TrainingMetricsSchema = Type.Object(
   {
     rows: Count,
@@ -68,6 +98,9 @@ export const TrainingMetricsSchema = Type.Object(
         ]),
         verdict: Type.Union([Type.Object({ precision: Type.Number(), recall: Type.Number(), false_positive_rate: Type.Number() }), Type.Null()], {
           description: 'the served verdict on the hold-out against the labels; null without labels',
+        }),
+        holdout_evaluation: Type.Union([EvaluationSchema, Type.Null()], {
+          description: 'everything npm run evaluate reports, on the hold-out rows (sources: their hold-out sessions); null without labels',
         }),
       },
       { description: 'how the detectors combine into the verdict and risk level (with labels: a logistic stacker and precision bands), and what that measured' },

@@ -138,7 +138,7 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
   // unsupervised detectors' own output, so scoring them against it would be circular.
   const provided = labelSource === 'provided';
   let decision = Decision.unlabelled();
-  let decisionReport: DecisionReport = { mode: 'unlabelled', counted: ['isolation_forest', 'iqr_baseline', 'rare_values', 'out_of_range'], detectors: null, bands: null, verdict: null };
+  let decisionReport: DecisionReport = { mode: 'unlabelled', counted: ['isolation_forest', 'iqr_baseline', 'rare_values', 'out_of_range'], detectors: null, bands: null, verdict: null, holdout_evaluation: null };
   let holdoutVerdicts: Uint8Array = Uint8Array.from(testProbabilities, (p) => (p >= RISK_CUTOFF ? 1 : 0));
   if (provided) {
     const context = { records, x, y, scores, threshold: iforest.threshold, forestOptions, seed: params.seed, onFold: (f: number) => progress(`decision (fold ${f + 1}/${FOLDS})`, 0, 1) };

@@ -13,6 +13,8 @@ import { FeatureEncoder } from '../detectors/features.js';
 import { RandomForestClassifier, type RandomForestOptions } from '../detectors/random-forest.js';
 import { novelFields, unseenCount } from '../detectors/rare-values.js';
 import { averagePrecision, rocAuc } from '../insight/evaluate.js';
+import { assess, type Evaluation } from '../insight/assess.js';
+import type { ScoreResult } from '../bundle/bundle.js';
 import { bandMetrics, BAND_TARGETS, chooseBands } from './bands.js';
 import { Stacker } from './stacker.js';
 import { Decision, EVIDENCE, evidenceRow, N_EVIDENCE, type Detections } from './decision.js';
@@ -47,6 +49,8 @@ export interface DecisionReport {
   bands: BandReport[] | null;
   /** the served verdict on the hold-out rows against the labels; null without labels */
   verdict: { precision: number; recall: number; false_positive_rate: number } | null;
+  /** everything npm run evaluate reports, on the hold-out rows (sources: their hold-out sessions); null without labels */
+  holdout_evaluation: Evaluation | null;
 }
 
 /** The detections of one record against fitted tables; the forest probability and IF score given. */
@@ -153,12 +157,19 @@ export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Ar
     const h = bandMetrics(yTest, combined, bands[name]);
     return { band: name, target_precision: BAND_TARGETS[name].precision, edge: bands[name], out_of_fold: { precision: o.precision, recall: o.recall }, holdout: { precision: h.precision, recall: h.recall } };
   };
+  const fpr = negatives > 0 ? fp / negatives : 0;
+  const results = decided.map((x, k) => {
+    const d = detections[k];
+    const r = { verdict: x.verdict, risk_level: x.risk, anomaly_score: d.anomalyScore, risk_probability: x.probability, baseline_outlier: d.baselineOutlier, novel_fields: Array<string>(d.novel).fill('') };
+    return r as unknown as ScoreResult;
+  });
   const report: DecisionReport = {
     mode: 'labelled',
     counted: EVIDENCE.filter((e) => decision.counts(e)),
     detectors: [...EVIDENCE.map((e, j) => rank(e, weights[j], column(j))), rank('combined', null, combined)],
     bands: [band('suspicious'), band('high'), band('critical')],
-    verdict: { precision: v.precision ?? 0, recall: v.recall, false_positive_rate: negatives > 0 ? fp / negatives : 0 },
+    verdict: { precision: v.precision ?? 0, recall: v.recall, false_positive_rate: fpr },
+    holdout_evaluation: assess(Array.from(test, (i) => c.records[i]), results, Math.max(0.01, fpr)),
   };
   return { decision, report, holdoutVerdicts };
 }
