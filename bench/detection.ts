@@ -17,16 +17,8 @@ import { parseRecord, type TrafficRecord } from '../src/ml/data/record.js';
 import { assess, formatEvaluation, type Evaluation } from '../src/ml/insight/assess.js';
 import { rocAuc } from '../src/ml/insight/evaluate.js';
 import { legacyAction, trainLegacy } from './legacy.js';
-import { scenario, type ScenarioOptions } from './scenarios.js';
+import { scenario, SCENARIOS } from './scenarios.js';
 
-const SCENARIOS: (Omit<ScenarioOptions, 'sessions'> & { name: string })[] = [
-  { name: 'brute_force', families: ['brute_force'], attackShare: 0.1, labelNoise: 0, seed: 11 },
-  { name: 'scan', families: ['scan'], attackShare: 0.05, labelNoise: 0.05, seed: 12 },
-  { name: 'exfiltration', families: ['exfiltration'], attackShare: 0.02, labelNoise: 0, seed: 13 },
-  { name: 'flood', families: ['flood'], attackShare: 0.4, labelNoise: 0.1, seed: 14 },
-  { name: 'mixed', families: ['brute_force', 'scan', 'exfiltration', 'flood'], attackShare: 0.2, labelNoise: 0.05, seed: 15 },
-  { name: 'heldout', families: ['brute_force', 'scan', 'exfiltration', 'flood', 'stealth'], attackShare: 0.3, labelNoise: 0.1, seed: 9001 },
-];
 
 function bundleOf(out: ReturnType<typeof trainModels>): ModelBundle {
   const json = Object.fromEntries(Object.entries(out.artifacts).map(([k, v]) => [k, JSON.parse(v)])) as Parameters<typeof ModelBundle.fromArtifacts>[1];
