@@ -126,9 +126,7 @@ async function main(): Promise<void> {
   const bigRaw = bundle.encoder.transformMany(big);
   const bigX = bundle.scaler.transform(bigRaw);
   const bigScores = bundle.isolationForest.scoreMatrix(bigX);
-  const bigAnomalous = Uint8Array.from(bigScores, (s) => (bundle.isolationForest.isAnomaly(s) ? 1 : 0));
-  const bigOutlier = Uint8Array.from(big, (r) => (bundle.baseline.isOutlier(r) ? 1 : 0));
-  const [served, servedMs] = time(() => servedVerdicts(big, bigX, bigAnomalous, bigOutlier, bundle.randomForest, bundle.encoder));
+  const [served, servedMs] = time(() => servedVerdicts(big, bigX, bigScores, bundle.isolationForest.threshold, bundle.randomForest, bundle.encoder, bundle.baseline, bundle.decision));
   const [surrogate, surrogateMs] = time(() => SurrogateTree.fit(big, served, 42));
   const [, profileMs] = time(() => TrainingProfile.fit(bigRaw, bundle.encoder.featureNames, 0.05, 0.1));
   console.log(`\nTraining extras on ${fmt(bigN)} rows (target: under 1,000 ms together)`);

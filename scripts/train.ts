@@ -94,6 +94,8 @@ function report(data: string, out: string, version: string, labelSource: string,
       ? '  ROC AUC and average precision: with provided labels only (these are derived)'
       : `  ROC AUC ${f3(h.roc_auc)}  average precision ${f3(h.average_precision)}   (Isolation Forest score: ROC AUC ${f3(h.isolation_forest_roc_auc)}, AP ${f3(h.isolation_forest_average_precision)})`,
     '',
+    ...decisionLines(m),
+    '',
     `Served verdicts on the training rows: ${m.suspicious} suspicious (${pct(m.suspicious_rate)})`,
     `Rules (ml-cart tree, depth <= ${rules.max_depth}, fitted on ${rules.rows_used} rows; fidelity ${f3(rules.fidelity)} on ${rules.fidelity_rows} held-out rows):`,
     ...rules.rules.map((r) => `  ${r.verdict.padEnd(10)} ${String(r.support).padStart(7)} records, precision ${f3(r.precision)}   if ${r.conditions.join(' and ') || '(always)'}`),
@@ -105,6 +107,21 @@ function report(data: string, out: string, version: string, labelSource: string,
     '',
   ];
   return lines.join('\n');
+}
+
+/** How the detectors combine, and what that measured on the hold-out (see src/ml/decision). */
+function decisionLines(m: TrainingMetrics): string[] {
+  const d = m.decision;
+  const f = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
+  if (d.mode === 'unlabelled') {
+    return [`Decision without labels: suspicious = Isolation Forest anomaly (or two never-seen values); counted: ${d.counted.join(', ')}; never critical`];
+  }
+  return [
+    `Decision with labels (logistic stacking on out-of-fold evidence; counted: ${d.counted.join(', ')}):`,
+    ...d.detectors!.map((x) => `  ${x.detector.padEnd(18)} weight ${x.weight === null ? '   -  ' : x.weight.toFixed(3).padStart(6)}   hold-out ROC AUC ${f(x.roc_auc)}  AP ${f(x.average_precision)}`),
+    ...d.bands!.map((b) => `  ${b.band.padEnd(10)} risk_probability >= ${b.edge === null ? 'none (no edge reached the target)' : b.edge.toFixed(3)}  target precision ${b.target_precision}; out of fold P ${f(b.out_of_fold.precision)} R ${f(b.out_of_fold.recall)}; hold-out P ${f(b.holdout.precision)} R ${f(b.holdout.recall)}`),
+    `  verdict on the hold-out: precision ${f(d.verdict!.precision)}  recall ${f(d.verdict!.recall)}  false-positive rate ${f(d.verdict!.false_positive_rate)}`,
+  ];
 }
 
 main().catch((err: Error) => {

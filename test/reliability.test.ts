@@ -141,6 +141,6 @@ describe('model files broken at start', () => {
       const manifest = JSON.parse(readFileSync(join(v, 'manifest.json'), 'utf8'));
       writeFileSync(join(v, 'manifest.json'), JSON.stringify({ ...manifest, format: 99 }));
     });
-    expect(out).toMatch(/manifest\.json: format 99 is not 2/);
+    expect(out).toMatch(/manifest\.json: format 99 is not 3/);
   });
 });

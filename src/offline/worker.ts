@@ -39,7 +39,7 @@ export type FromScorer =
 
 const { modelDir, version, header, output } = workerData as WorkerInit;
 const bundle: ModelBundle = await loadVersion(modelDir, version);
-const summary = new SummaryBuilder();
+const summary = new SummaryBuilder(bundle.flagRate);
 const port = parentPort!;
 /** The header's columns, read once: every block's rows go through the same parser. */
 const rows = new CsvRecords();

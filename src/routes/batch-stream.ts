@@ -72,7 +72,7 @@ export async function* ndjsonLines(
   bundle: ModelBundle,
   observer: ScoreObserver | null,
 ): AsyncGenerator<string> {
-  const summary = new SummaryBuilder();
+  const summary = new SummaryBuilder(bundle.flagRate);
   try {
     for await (const records of chunks) {
       const results = bundle.scoreMany(records, observer);

@@ -61,7 +61,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
         for (const r of bundle.scoreMany(records.slice(i, i + CHUNK), observer)) results.push(r);
       }
       app.metrics.recordsScored('batch', results);
-      return { results, summary: summarize(records, results) };
+      return { results, summary: summarize(records, results, bundle.flagRate) };
     },
   );
 }

@@ -3,6 +3,36 @@ import { Type } from 'typebox';
 const Count = Type.Integer({ minimum: 0 });
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
+/** What npm run evaluate reports (src/ml/insight/assess.ts). */
+export const EvaluationSchema = Type.Object(
+  {
+    records: Count,
+    attacks: Count,
+    detectors: Type.Array(Type.Object({ detector: Type.String(), roc_auc: NullableNumber, average_precision: NullableNumber })),
+    verdict: Type.Object({
+      precision: Type.Number(),
+      recall: Type.Number(),
+      false_positive_rate: Type.Number(),
+      confusion_matrix: Type.Array(Type.Array(Count), { description: '[[tn, fp], [fn, tp]]' }),
+    }),
+    risk_levels: Type.Object(
+      { table: Type.Array(Type.Object({ level: Type.String(), benign: Count, attacks: Count })), roc_auc: NullableNumber },
+      { description: 'records per risk level and truth; roc_auc: the levels as an ordering of danger, ties counting half' },
+    ),
+    sources: Type.Object(
+      {
+        total: Count,
+        malicious: Type.Integer({ minimum: 0, description: 'sources more than half of whose sessions are attacks' }),
+        actions: Type.Array(Type.Object({ action: Type.String(), sources: Count, malicious: Count, precision: NullableNumber })),
+        block_recall: NullableNumber,
+        block_or_investigate_recall: NullableNumber,
+      },
+      { description: 'the per-source actions against the truth' },
+    ),
+  },
+  { description: 'the service measured against labels, as npm run evaluate reports it' },
+);
+
 export const TrainingMetricsSchema = Type.Object(
   {
     rows: Count,
@@ -32,11 +62,48 @@ export const TrainingMetricsSchema = Type.Object(
         isolation_forest_roc_auc: Type.Union([Type.Number(), Type.Null()], { description: 'Isolation Forest score ROC AUC on the same rows; null unless labels were provided' }),
         isolation_forest_average_precision: Type.Union([Type.Number(), Type.Null()]),
       },
-      { description: 'Random Forest on a stratified 70/30 hold-out' },
+      { description: 'a stratified 70/30 hold-out: accuracy to confusion_matrix are the served verdict (with labels, the decision bands; without, the Random Forest at 0.5 against the derived labels); roc_auc and average_precision are the Random Forest probability' },
     ),
     feature_importances: Type.Record(Type.String(), Type.Number()),
     top_sources: Type.Array(
       Type.Object({ src_ip: Type.String(), sessions: Count, anomalies: Count, max_anomaly_score: Type.Number(), bytes_in: Count, bytes_out: Count }),
+    ),
+    decision: Type.Object(
+      {
+        mode: Type.Union([Type.Literal('labelled'), Type.Literal('unlabelled')]),
+        counted: Type.Array(Type.String(), { description: 'the evidence the verdict and risk level read; a detector not listed raises nothing' }),
+        detectors: Type.Union([
+          Type.Array(
+            Type.Object({
+              detector: Type.String(),
+              weight: Type.Union([Type.Number(), Type.Null()], { description: "the stacker's weight on its standardised evidence; 0: it did not help on out-of-fold predictions" }),
+              roc_auc: NullableNumber,
+              average_precision: NullableNumber,
+            }),
+            { description: 'hold-out ranking quality of each detector and of their combination (the last entry)' },
+          ),
+          Type.Null(),
+        ]),
+        bands: Type.Union([
+          Type.Array(
+            Type.Object({
+              band: Type.Union([Type.Literal('suspicious'), Type.Literal('high'), Type.Literal('critical')]),
+              target_precision: Type.Number(),
+              edge: Type.Union([Type.Number(), Type.Null()], { description: 'lower edge on risk_probability; null: no edge reached the target, the band is empty' }),
+              out_of_fold: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'where the edge was chosen' }),
+              holdout: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'measured on the 30% hold-out' }),
+            }),
+          ),
+          Type.Null(),
+        ]),
+        verdict: Type.Union([Type.Object({ precision: Type.Number(), recall: Type.Number(), false_positive_rate: Type.Number() }), Type.Null()], {
+          description: 'the served verdict on the hold-out against the labels; null without labels',
+        }),
+        holdout_evaluation: Type.Union([EvaluationSchema, Type.Null()], {
+          description: 'everything npm run evaluate reports, on the hold-out rows (sources: their hold-out sessions); null without labels',
+        }),
+      },
+      { description: 'how the detectors combine into the verdict and risk level (with labels: a logistic stacker and precision bands), and what that measured' },
     ),
   },
   { $id: 'TrainingMetrics', title: 'TrainingMetrics' },

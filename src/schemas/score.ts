@@ -1,12 +1,14 @@
 import { Type } from 'typebox';
 
 export const RISK_LEVEL_RULE =
-  'Count the detectors that flag the record: Isolation Forest (is_anomaly), Random Forest (risk_probability >= 0.5), IQR baseline (baseline_outlier), ' +
-  'rare values (novel_fields not empty). critical: three or more, or is_anomaly with risk_probability >= 0.9; high: two, or two or more novel fields; ' +
-  'medium: one; low: none.';
+  'With labels: bands of risk_probability (the calibrated combination of the detectors), each lower edge chosen on out-of-fold predictions for a stated precision ' +
+  '(medium: the suspicious edge, precision 0.8 and false-positive rate 1%; high: 0.9; critical: 0.95), see /model metrics.decision. Without labels: high for a ' +
+  'suspicious record corroborated by the IQR baseline, a rare or never-seen value or an out-of-range measure; medium for another suspicious record or a normal one ' +
+  'with a rare, never-seen or out-of-range value; never critical. In both, a never-seen value or out-of-range measure makes a record at least medium, two at least high.';
 
 export const VERDICT_RULE =
-  'suspicious when is_anomaly, or risk_probability >= 0.5, or two or more novel fields, or a novel field together with another detector; else normal';
+  'With labels: risk_probability at or above the suspicious band edge. Without labels: is_anomaly (the contamination share of the training data), or two or more ' +
+  'never-seen values or out-of-range measures; the IQR baseline never widens it. Else normal.';
 
 const Keys = (description: string) => Type.Array(Type.String(), { description });
 
@@ -17,7 +19,7 @@ export const ScoreResultSchema = Type.Object(
     verdict: Type.Union([Type.Literal('suspicious'), Type.Literal('normal')], { description: VERDICT_RULE }),
     anomaly_score: Type.Number({ description: 'Isolation Forest score 2^(-E[h(x)]/c(psi)), in (0, 1); higher is more anomalous' }),
     is_anomaly: Type.Boolean({ description: 'anomaly_score at or above the threshold fixed at training time from the contamination rate' }),
-    risk_probability: Type.Number({ description: 'Random Forest probability of the malicious / high-risk class' }),
+    risk_probability: Type.Number({ description: 'probability of the malicious class: with labels, the calibrated combination of the detectors; without, the Random Forest probability that the Isolation Forest would flag the record' }),
     baseline_outlier: Type.Boolean({ description: 'outside the IQR fences (Q1 - 1.5 IQR, Q3 + 1.5 IQR) on bytes_in or bytes_out' }),
     novel_fields: Keys(
       'the rare-value detector: keys among src_ip_country_code, protocol, dst_port, response.code whose value was never seen, or seen in under 1% of the training rows that gave the field',
@@ -35,9 +37,9 @@ export const ScoreResultSchema = Type.Object(
       {
         src_ip: '155.91.45.242',
         verdict: 'suspicious',
-        anomaly_score: 0.6067888839983584,
-        is_anomaly: false,
-        risk_probability: 1,
+        anomaly_score: 0.672516792388238,
+        is_anomaly: true,
+        risk_probability: 0.91,
         baseline_outlier: true,
         novel_fields: [],
         missing_fields: ['response.code'],
@@ -46,10 +48,10 @@ export const ScoreResultSchema = Type.Object(
           'bytes_in 25.2 MB, above 99.9% of training traffic',
           'bytes_out 1.6 MB, above 99.9% of training traffic',
           'avg_packet_size 44.6 KB/s, above 99.9% of training traffic',
-          'classifier risk 1.00 of the malicious class',
+          'isolation score 0.673, at or above the anomaly threshold 0.621',
           'response.code not given: scored as a typical training value',
         ],
-        model_version: '2026-11-22T07-23-43Z-0d8d62',
+        model_version: '2026-12-02T03-57-04Z-bdb52a',
       },
     ],
   },

@@ -92,6 +92,13 @@ describe('POST /train: training', () => {
     const model = (await app.inject({ method: 'GET', url: '/model' })).json();
     expect(model.metrics.holdout.roc_auc).toBe(holdout.roc_auc);
     expect(model.surrogate_rules.rules.length).toBeGreaterThan(0);
+    // the decision: fitted, with its bands' measured precision, and what npm run evaluate reports on the hold-out
+    const decision = res.json().metrics.decision;
+    expect(decision).toMatchObject({ mode: 'labelled', counted: expect.arrayContaining(['random_forest']) });
+    expect(decision.bands.map((b: { band: string }) => b.band)).toEqual(['suspicious', 'high', 'critical']);
+    expect(decision.detectors.at(-1)).toMatchObject({ detector: 'combined', roc_auc: expect.any(Number) });
+    expect(decision.holdout_evaluation).toMatchObject({ records: 180, verdict: { recall: expect.any(Number) }, risk_levels: { roc_auc: expect.any(Number) } });
+    expect(model.metrics.decision).toEqual(decision);
   });
 
   it('is 409 for a second /train while one runs, and both settle cleanly', async () => {

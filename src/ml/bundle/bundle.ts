@@ -13,12 +13,18 @@ import { RandomForestClassifier } from '../detectors/random-forest.js';
 import { missingFields, novelFields } from '../detectors/rare-values.js';
 import { StandardScaler } from '../detectors/scaler.js';
 import { TrainingProfile } from '../insight/drift.js';
-import { explain, riskLevel, verdict, type Detections, type RiskLevel, type Verdict } from '../insight/explain.js';
+import { explain, type RiskLevel, type Verdict } from '../insight/explain.js';
+import { Decision } from '../decision/decision.js';
+import { detectionsOf } from '../decision/fit.js';
 import { SurrogateTree } from '../insight/surrogate.js';
 import type { Manifest } from './manifest.js';
 
-/** 2: absent fields imputed, the surrogate rules and the training profile (drift) added. */
-export const BUNDLE_FORMAT = 2;
+/**
+ * 2: absent fields imputed, the surrogate rules and the training profile (drift) added.
+ * 3: the decision (decision.json: stacker and bands, or the unlabelled rule) added; the Isolation
+ *    Forest reads the volume features only; derived labels are the Isolation Forest's alone.
+ */
+export const BUNDLE_FORMAT = 3;
 
 /** Artifact file of each model inside a version directory. */
 export const MODEL_FILES = {
@@ -29,6 +35,7 @@ export const MODEL_FILES = {
   baseline: 'baseline.json',
   surrogate: 'surrogate.json',
   profile: 'profile.json',
+  decision: 'decision.json',
 } as const;
 export type ModelPart = keyof typeof MODEL_FILES;
 
@@ -39,6 +46,7 @@ export interface ScoreResult {
   verdict: Verdict;
   anomaly_score: number;
   is_anomaly: boolean;
+  /** with labels, the detectors' calibrated combination; without, the Random Forest's probability */
   risk_probability: number;
   baseline_outlier: boolean;
   /** client keys of the fields with a rare or never-seen value (the rare-value detector) */
@@ -69,6 +77,7 @@ export interface BundleParts {
   baseline: IqrBaseline;
   surrogate: SurrogateTree;
   profile: TrainingProfile;
+  decision: Decision;
 }
 
 export class ModelBundle {
@@ -79,6 +88,7 @@ export class ModelBundle {
   readonly baseline: IqrBaseline;
   readonly surrogate: SurrogateTree;
   readonly profile: TrainingProfile;
+  readonly decision: Decision;
   /** Per-bundle scratch for a lot (features unscaled and scaled, the two forests' outputs): scoring is synchronous, so one set serves every call. */
   private readonly raw = new Float64Array(LOT * N_FEATURES);
   private readonly scaled = new Float64Array(LOT * N_FEATURES);
@@ -97,8 +107,21 @@ export class ModelBundle {
     this.baseline = parts.baseline;
     this.surrogate = parts.surrogate;
     this.profile = parts.profile;
+    this.decision = parts.decision;
     Object.freeze(this.manifest);
     Object.freeze(this);
+  }
+
+  /**
+   * How often this model flags ordinary traffic, the null rate of the block rule (recommend.ts): with
+   * labels, the verdict's false-positive rate on the hold-out (at least 1%, so that a hold-out with no
+   * false positive does not make every repeat a certainty); without, its suspicious share on the
+   * training data (the contamination).
+   */
+  get flagRate(): number {
+    const m = this.manifest.metrics;
+    const fpr = m.decision?.verdict?.false_positive_rate;
+    return fpr !== undefined && fpr !== null ? Math.max(0.01, fpr) : Math.max(0.01, m.suspicious_rate);
   }
 
   get version(): string {
@@ -134,21 +157,15 @@ export class ModelBundle {
     const anomalyScore = this.anomalyScores[r];
     const novel = novelFields(this.encoder, record);
     const missing = missingFields(this.encoder, record);
-    const detections: Detections = {
-      isAnomaly: this.isolationForest.isAnomaly(anomalyScore),
-      riskProbability: this.riskProbabilities[r],
-      baselineOutlier: this.baseline.isOutlier(record),
-      novel: novel.length,
-    };
-    const risk = riskLevel(detections);
-    const v = verdict(detections);
+    const detections = detectionsOf(record, this.encoder, this.baseline, anomalyScore, this.isolationForest.isAnomaly(anomalyScore), this.riskProbabilities[r]);
+    const { verdict: v, risk, probability } = this.decision.decide(detections);
     observer?.observe(this.raw, r * N_FEATURES, detections.isAnomaly, v === 'suspicious');
     const result: ScoreResult = {
       src_ip: record.srcIp,
       verdict: v,
       anomaly_score: anomalyScore,
       is_anomaly: detections.isAnomaly,
-      risk_probability: detections.riskProbability,
+      risk_probability: probability,
       baseline_outlier: detections.baselineOutlier,
       novel_fields: novel,
       missing_fields: missing,
@@ -157,6 +174,9 @@ export class ModelBundle {
         record,
         detections,
         risk,
+        decision: this.decision,
+        probability,
+        suspicious: v === 'suspicious',
         anomalyScore,
         anomalyThreshold: this.isolationForest.threshold,
         encoder: this.encoder,
@@ -189,6 +209,7 @@ export class ModelBundle {
       baseline: IqrBaseline.fromJSON(json.baseline),
       surrogate: SurrogateTree.fromJSON(json.surrogate),
       profile: TrainingProfile.fromJSON(json.profile, encoder.featureNames),
+      decision: Decision.fromJSON(json.decision),
     });
   }
 }
@@ -217,5 +238,6 @@ export function serializeParts(parts: BundleParts): Record<ModelPart, string> {
     baseline: JSON.stringify(parts.baseline.toJSON()),
     surrogate: JSON.stringify(parts.surrogate.toJSON()),
     profile: JSON.stringify(parts.profile.toJSON()),
+    decision: JSON.stringify(parts.decision.toJSON()),
   };
 }

@@ -5,6 +5,7 @@
  * bundle (which carries it), so none of them imports another for a type.
  */
 import type { ClassificationMetrics } from '../insight/evaluate.js';
+import type { DecisionReport } from '../decision/fit.js';
 
 export interface TrainingParameters {
   contamination: number;
@@ -46,6 +47,8 @@ export interface TrainingMetrics {
   };
   feature_importances: Record<string, number>;
   top_sources: SourceSummary[];
+  /** how the detectors combine into the verdict and risk level, and what that measured on the hold-out */
+  decision: DecisionReport;
 }
 
 export interface Manifest {

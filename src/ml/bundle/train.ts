@@ -1,20 +1,25 @@
 /**
  * The one training function, shared by `npm run train` and POST /train.
  *
- * Steps: features -> scaler -> Isolation Forest (unsupervised) and IQR baseline
- * -> labels (given, or derived as "IF anomaly or IQR outlier", as the original
- * analyses did) -> Random Forest evaluated on a stratified 70/30 hold-out, then
- * refitted on all rows for serving -> report and artifacts.
+ * Steps: features -> scaler -> Isolation Forest (unsupervised, on the volume
+ * features) and IQR baseline -> labels (given, or derived as the Isolation
+ * Forest's anomalies: the IQR fences flag 15-20% of any heavy-tailed traffic and
+ * would teach the Random Forest to exceed the contamination the user set) ->
+ * Random Forest evaluated on a stratified 70/30 hold-out -> with labels, the
+ * decision (src/ml/decision) fitted on out-of-fold evidence of the 70% and
+ * measured on the 30% -> Random Forest refitted on all rows for serving ->
+ * report and artifacts.
  */
 import { IqrBaseline } from '../detectors/baseline.js';
 import type { ManifestDraft, SourceSummary, TrainingMetrics, TrainingParameters } from './manifest.js';
 import { serializeParts, type ModelPart } from './bundle.js';
 import { averagePrecision, classificationMetrics, rocAuc, silhouetteScore, stratifiedSplit } from '../insight/evaluate.js';
 import { TrainingProfile } from '../insight/drift.js';
-import { RISK_CUTOFF, verdict, type Detections } from '../insight/explain.js';
+import { RISK_CUTOFF } from '../insight/explain.js';
+import { Decision } from '../decision/decision.js';
+import { detectionsOf, fitLabelledDecision, FOLDS, type DecisionReport } from '../decision/fit.js';
 import { SurrogateTree, type SurrogateRules } from '../insight/surrogate.js';
-import { novelFields } from '../detectors/rare-values.js';
-import { FEATURE_NAMES, FeatureEncoder } from '../detectors/features.js';
+import { FEATURE_NAMES, FeatureEncoder, ISOLATION_FEATURES } from '../detectors/features.js';
 import { checkIsolationOptions, IsolationForest } from '../detectors/isolation-forest.js';
 import { selectRows, type Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
@@ -106,17 +111,19 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
   const x = scaler.transform(raw);
 
   progress('isolation forest', 0, params.trees);
-  const iforest = IsolationForest.fit(x, { nTrees: params.trees, maxSamples: MAX_SAMPLES, contamination: params.contamination, seed: params.seed });
-  const scores = iforest.scoreMatrix(x);
+  // The other columns held constant: no tree splits on them, so serving (which passes every column) scores alike.
+  const isolationX = onlyColumns(x, ISOLATION_FEATURES);
+  const iforest = IsolationForest.fit(isolationX, { nTrees: params.trees, maxSamples: MAX_SAMPLES, contamination: params.contamination, seed: params.seed });
+  const scores = iforest.scoreMatrix(isolationX);
   const anomalous = Uint8Array.from(scores, (s) => (iforest.isAnomaly(s) ? 1 : 0));
   const baseline = IqrBaseline.fit(records);
   const outlier = Uint8Array.from(records, (r) => (baseline.isOutlier(r) ? 1 : 0));
 
   const labelSource = labelled === n ? 'provided' : 'derived';
-  const y = labelSource === 'provided' ? Uint8Array.from(records, (r) => r.label!) : Uint8Array.from(anomalous, (a, i) => a | outlier[i]);
+  const y = labelSource === 'provided' ? Uint8Array.from(records, (r) => r.label!) : Uint8Array.from(anomalous);
   const positive = y.reduce((a, b) => a + b, 0);
   if (positive === 0 || positive === n) {
-    const which = labelSource === 'provided' ? 'the label column' : 'the derived labels (IF anomaly or IQR outlier)';
+    const which = labelSource === 'provided' ? 'the label column' : 'the derived labels (Isolation Forest anomalies)';
     throw new TrainingError(`${which} have one class only (${positive} of ${n} positive); need both`, 'label');
   }
 
@@ -127,10 +134,17 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
   const holdoutForest = RandomForestClassifier.fit(selectRows(x, split.train), pick(y, split.train), forestOptions, onTree('random forest (hold-out)'));
   const testTruth = pick(y, split.test);
   const testProbabilities = holdoutForest.predictProbabilities(selectRows(x, split.test));
-  const holdout = classificationMetrics(testTruth, Uint8Array.from(testProbabilities, (p) => (p >= RISK_CUTOFF ? 1 : 0)));
   // Ranking metrics mean something against labels given from outside only: derived labels are the
   // unsupervised detectors' own output, so scoring them against it would be circular.
   const provided = labelSource === 'provided';
+  let decision = Decision.unlabelled();
+  let decisionReport: DecisionReport = { mode: 'unlabelled', counted: ['isolation_forest', 'iqr_baseline', 'rare_values', 'out_of_range'], detectors: null, bands: null, verdict: null, holdout_evaluation: null };
+  let holdoutVerdicts: Uint8Array = Uint8Array.from(testProbabilities, (p) => (p >= RISK_CUTOFF ? 1 : 0));
+  if (provided) {
+    const context = { records, x, y, scores, threshold: iforest.threshold, forestOptions, seed: params.seed, onFold: (f: number) => progress(`decision (fold ${f + 1}/${FOLDS})`, 0, 1) };
+    ({ decision, report: decisionReport, holdoutVerdicts } = fitLabelledDecision(context, split.train, split.test, holdoutForest));
+  }
+  const holdout = classificationMetrics(testTruth, holdoutVerdicts);
   const testScores = Float64Array.from(split.test, (i) => scores[i]);
   const ranking = {
     roc_auc: provided ? rocAuc(testTruth, testProbabilities) : null,
@@ -142,7 +156,7 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
 
   // What the service will answer for each training row: the surrogate learns it, the profile keeps its rate.
   progress('surrogate rules', 0, 1);
-  const served = servedVerdicts(records, x, anomalous, outlier, forest, encoder);
+  const served = servedVerdicts(records, x, scores, iforest.threshold, forest, encoder, baseline, decision);
   const surrogate = SurrogateTree.fit(records, served, params.seed);
   const profile = TrainingProfile.fit(raw, FEATURE_NAMES, count(anomalous) / n, count(served) / n);
 
@@ -165,6 +179,7 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
     suspicious_rate: count(served) / n,
     feature_importances: Object.fromEntries(FEATURE_NAMES.map((f, j) => [f, forest.importances[j]])),
     top_sources: topSources(records, scores, anomalous, 10),
+    decision: decisionReport,
   };
   const draft: ManifestDraft = {
     trained_at: (options.now ?? (() => new Date()))().toISOString(),
@@ -175,7 +190,7 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
     anomaly_threshold: iforest.threshold,
     metrics,
   };
-  const artifacts = serializeParts({ encoder, scaler, isolationForest: iforest, randomForest: forest, baseline, surrogate, profile });
+  const artifacts = serializeParts({ encoder, scaler, isolationForest: iforest, randomForest: forest, baseline, surrogate, profile, decision });
   return { draft, artifacts, metrics, surrogate: surrogate.summary };
 }
 
@@ -183,20 +198,23 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
 export function servedVerdicts(
   records: readonly TrafficRecord[],
   x: Matrix,
-  anomalous: Uint8Array,
-  outlier: Uint8Array,
+  scores: Float64Array,
+  threshold: number,
   forest: RandomForestClassifier,
   encoder: FeatureEncoder,
+  baseline: IqrBaseline,
+  decision: Decision,
 ): Uint8Array {
   return Uint8Array.from(records, (r, i) => {
-    const d: Detections = {
-      isAnomaly: anomalous[i] === 1,
-      riskProbability: forest.predictProbability(x.data, i * x.cols),
-      baselineOutlier: outlier[i] === 1,
-      novel: novelFields(encoder, r).length,
-    };
-    return verdict(d) === 'suspicious' ? 1 : 0;
+    const d = detectionsOf(r, encoder, baseline, scores[i], scores[i] >= threshold, forest.predictProbability(x.data, i * x.cols));
+    return decision.decide(d).verdict === 'suspicious' ? 1 : 0;
   });
+}
+
+/** A copy of x with every column but `keep` set to 0. */
+function onlyColumns(x: Matrix, keep: readonly string[]): Matrix {
+  const cols = FEATURE_NAMES.map((f) => keep.includes(f));
+  return { ...x, data: x.data.map((v, k) => (cols[k % x.cols] ? v : 0)) };
 }
 
 /**

@@ -26,6 +26,8 @@ const PROFILE_POINTS = 1001;
 const ORDINARY_LOW = 2;
 const ORDINARY_HIGH = 990;
 
+const IN_RANGE: readonly ProfileMeasure[] = Object.freeze([]);
+
 export function measure(r: TrafficRecord, m: ProfileMeasure): number {
   switch (m) {
     case 'bytes_in':
@@ -89,6 +91,38 @@ export class IqrBaseline {
       const v = measure(r, f.measure);
       return v < f.low || v > f.high;
     });
+  }
+
+  /**
+   * How far beyond its fences the record lies, in log units (log1p of the value against log1p of
+   * the fence, the larger over bytes_in and bytes_out); 0 inside the fences. The stacking model reads
+   * this instead of the yes/no outlier flag, so "just past the fence" and "1000x past it" differ.
+   */
+  fenceDistance(r: TrafficRecord): number {
+    let d = 0;
+    for (const f of this.fences) {
+      const v = measure(r, f.measure);
+      if (v > f.high) d = Math.max(d, Math.log1p(v) - Math.log1p(Math.max(f.high, 0)));
+      else if (v < f.low) d = Math.max(d, Math.log1p(Math.max(f.low, 0)) - Math.log1p(Math.max(v, 0)));
+    }
+    return d;
+  }
+
+  /**
+   * The measures whose value lies outside everything seen in training (below the minimum or above the
+   * maximum; any other value when training held one value only): the numeric counterpart of a
+   * never-seen category. The forests cannot see these where the training column was constant (every
+   * shipped session lasts 600 s). An absent value is never out of range.
+   */
+  outOfRange(r: TrafficRecord): readonly ProfileMeasure[] {
+    let out: ProfileMeasure[] | null = null; // no allocation for the common record inside the range
+    for (const m of PROFILE_MEASURES) {
+      const v = measure(r, m);
+      if (v === null || Number.isNaN(v)) continue;
+      const p = this.profiles[m];
+      if (v < p[0] || v > p[PROFILE_POINTS - 1]) (out ??= []).push(m);
+    }
+    return out ?? IN_RANGE;
   }
 
   isOutlier(r: TrafficRecord): boolean {

@@ -42,6 +42,20 @@ export const FEATURE_NAMES = [
 
 export const N_FEATURES = FEATURE_NAMES.length;
 
+/**
+ * The columns the Isolation Forest isolates on: the traffic volume and shape. Hour of day and the
+ * frequency-encoded categories are left to the Random Forest and the rare-value detector: frequency
+ * encoding makes an attack on the busiest port look typical, and the hour isolates the night's few
+ * ordinary sessions. Chosen by measurement on the scenarios of bench/detection.ts (see docs/models.md).
+ */
+export const ISOLATION_FEATURES: readonly (typeof FEATURE_NAMES)[number][] = [
+  'log_bytes_in',
+  'log_bytes_out',
+  'log_session_duration_s',
+  'log_avg_packet_size',
+  'log_transfer_ratio',
+];
+
 /** Values kept per categorical field; rarer values encode as unseen (0). */
 const MAX_CATEGORIES = 1000;
 

@@ -38,3 +38,13 @@ export function missingFields(encoder: FeatureEncoder, r: TrafficRecord): readon
   }
   return out ?? NONE;
 }
+
+/** Fields whose value was never seen in training (share 0): the part of novelFields no training row can have had. */
+export function unseenCount(encoder: FeatureEncoder, r: TrafficRecord): number {
+  let n = 0;
+  for (const field of CATEGORICAL) {
+    const v = r[field];
+    if (v !== null && encoder.uses(field) && encoder.share(field, v) === 0) n++;
+  }
+  return n;
+}

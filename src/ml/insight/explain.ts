@@ -1,31 +1,13 @@
 /**
- * Turns the four detectors' outputs into a verdict, a risk level and reasons a
- * person can act on.
- *
- * The detectors: the Isolation Forest (is_anomaly), the Random Forest
- * (risk_probability >= 0.5), the IQR baseline (baseline_outlier) and the
- * rare-value detector (novel_fields not empty).
- *
- * verdict: `suspicious` when the Isolation Forest or the Random Forest flags
- * the record, or when novel values are backed: two or more novel fields, or a
- * novel field together with any other detector. Otherwise `normal`.
- *
- * risk_level rule (also in docs/api.md and openapi.yaml). Count the detectors
- * that flag the record:
- *   - critical: three or more, or the Isolation Forest with a Random Forest
- *     probability of 0.9 or more;
- *   - high: two, or two or more novel fields;
- *   - medium: one;
- *   - low: none.
- * So a suspicious verdict is always high or above when novel values made it,
- * and medium or above otherwise; the IQR baseline alone or one novel field
- * alone is `medium` but `normal`.
+ * Reasons a person can act on, for the verdict and risk level the decision (src/ml/decision) gave.
  *
  * Reasons: none for a low-risk record. Otherwise ordered by strength of
  * evidence: measures beyond everything seen in training first, then tails
  * (99.9%, 99%), IQR fences, novel categorical values, the detectors' own
- * statements, and last the fields the record did not give. Numbers are shown
- * with as many digits as it takes to tell them from the figure they are
+ * statements, and last the fields the record did not give. A detector the
+ * decision does not count (weight 0 in the fitted combination; the IQR fences
+ * and rare values only where they count) is named in no reason. Numbers are
+ * shown with as many digits as it takes to tell them from the figure they are
  * compared with.
  */
 import type { TrafficRecord } from '../data/record.js';
@@ -33,38 +15,12 @@ import type { IqrBaseline, ProfileMeasure } from '../detectors/baseline.js';
 import { measure, PROFILE_MEASURES } from '../detectors/baseline.js';
 import { CATEGORICAL, CATEGORICAL_KEYS, type FeatureEncoder } from '../detectors/features.js';
 import { RARE_SHARE } from '../detectors/rare-values.js';
+import type { Decision, Detections, RiskLevel } from '../decision/decision.js';
 
-export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
-export type Verdict = 'suspicious' | 'normal';
+export type { Detections, RiskLevel, Verdict } from '../decision/decision.js';
 
-/** risk_probability at or above which the classifier calls a record malicious */
+/** risk_probability at or above which the classifier calls a record malicious (the metrics' forest count) */
 export const RISK_CUTOFF = 0.5;
-
-/** What the four detectors say of one record. */
-export interface Detections {
-  isAnomaly: boolean;
-  riskProbability: number;
-  baselineOutlier: boolean;
-  /** fields with a rare or never-seen value */
-  novel: number;
-}
-
-function votes(d: Detections): number {
-  return Number(d.isAnomaly) + Number(d.riskProbability >= RISK_CUTOFF) + Number(d.baselineOutlier) + Number(d.novel > 0);
-}
-
-export function riskLevel(d: Detections): RiskLevel {
-  const v = votes(d);
-  if (v >= 3 || (d.isAnomaly && d.riskProbability >= 0.9)) return 'critical';
-  if (v === 2 || d.novel >= 2) return 'high';
-  if (v === 1) return 'medium';
-  return 'low';
-}
-
-export function verdict(d: Detections): Verdict {
-  if (d.isAnomaly || d.riskProbability >= RISK_CUTOFF) return 'suspicious';
-  return d.novel >= 2 || (d.novel === 1 && votes(d) >= 2) ? 'suspicious' : 'normal';
-}
 
 interface Reason {
   strength: number;
@@ -75,6 +31,10 @@ export interface ExplainInput {
   record: TrafficRecord;
   detections: Detections;
   risk: RiskLevel;
+  decision: Decision;
+  /** the decision's probability (risk_probability) */
+  probability: number;
+  suspicious: boolean;
   anomalyScore: number;
   anomalyThreshold: number;
   encoder: FeatureEncoder;
@@ -88,7 +48,8 @@ const NONE: readonly string[] = Object.freeze([]);
 /** Reasons for a verdict, strongest first; none for a low-risk record. */
 export function explain(input: ExplainInput): readonly string[] {
   if (input.risk === 'low') return NONE;
-  const { record, baseline, encoder, detections } = input;
+  const { record, baseline, encoder, detections, decision } = input;
+  const labelled = decision.mode === 'labelled';
   const out: Reason[] = [];
   const described = new Set<string>();
   for (const m of PROFILE_MEASURES) {
@@ -99,7 +60,7 @@ export function explain(input: ExplainInput): readonly string[] {
     const min = baseline.quantile(m, 0);
     let r: Reason | null = null;
     if (max === min) {
-      if (v !== max) r = { strength: 3, text: `${m} ${format(m, v, max)}, training traffic was always ${format(m, max, v)}` };
+      if (v !== max) r = { strength: 5, text: `${m} ${format(m, v, max)}, training traffic was always ${format(m, max, v)}` };
     } else if (v > max) r = { strength: 5, text: `${m} ${format(m, v, max)}, above all training traffic (max ${format(m, max, v)})` };
     else if (v < min) r = { strength: 4.5, text: `${m} ${format(m, v, min)}, below all training traffic (min ${format(m, min, v)})` };
     else if (rank >= 0.999) r = { strength: 4, text: `${m} ${format(m, v)}, above 99.9% of training traffic` };
@@ -110,7 +71,7 @@ export function explain(input: ExplainInput): readonly string[] {
       described.add(m);
     }
   }
-  for (const f of baseline.violations(record)) {
+  for (const f of decision.counts('iqr_baseline') ? baseline.violations(record) : []) {
     if (described.has(f.measure)) continue;
     const v = measure(record, f.measure);
     const fence = v > f.high ? f.high : f.low;
@@ -123,14 +84,14 @@ export function explain(input: ExplainInput): readonly string[] {
       const share = encoder.share(field, value);
       const key = CATEGORICAL_KEYS[field];
       if (share === 0) out.push({ strength: 2, text: `${key} ${String(value)} never seen in training traffic` });
-      else if (share < RARE_SHARE) out.push({ strength: 1.8, text: `${key} ${String(value)} is rare in training traffic (${pct(share)} of sessions)` });
+      else if (share < RARE_SHARE && decision.counts('rare_values')) out.push({ strength: 1.8, text: `${key} ${String(value)} is rare in training traffic (${pct(share)} of sessions)` });
     }
   }
-  if (detections.isAnomaly) {
+  if (detections.isAnomaly && input.suspicious && decision.counts('isolation_forest')) {
     out.push({ strength: 1.5, text: `isolation score ${input.anomalyScore.toFixed(3)}, at or above the anomaly threshold ${input.anomalyThreshold.toFixed(3)}` });
   }
-  if (detections.riskProbability >= RISK_CUTOFF) {
-    out.push({ strength: 1.4, text: `classifier risk ${detections.riskProbability.toFixed(2)} of the malicious class` });
+  if (labelled && input.suspicious) {
+    out.push({ strength: 1.4, text: `combined risk ${input.probability.toFixed(2)} of the malicious class` });
   }
   if (input.missing.length > 0) {
     out.push({ strength: 0.5, text: `${input.missing.join(', ')} not given: scored as a typical training value` });

@@ -1,17 +1,23 @@
 /**
- * What to do about each source of a batch, most severe first: the action the
- * original analyses ended in ("IMMEDIATE BLOCKING REQUIRED"), from a rule a
+ * What to do about each source of a batch, most severe first, from a rule a
  * person can check. Over each source's sessions in the batch:
  *
- *   block        a critical session; or 3+ suspicious sessions making up at
- *                least a quarter of its sessions; or a suspicious session from
- *                a source carrying half or more of the batch's bytes
- *   investigate  otherwise, any suspicious session or a high-risk one
- *   monitor      otherwise, a medium-risk session, or a fifth or more of the
- *                batch's bytes with nothing flagged
+ *   block        3 or more suspicious sessions, and more than chance allows: were the source
+ *                ordinary, flagged at the model's own rate for ordinary traffic
+ *                (flagRate), the chance of so many suspicious sessions among
+ *                its sessions (the binomial tail) would be under 1 in 200. The
+ *                evidence repeats across sessions; one session never suffices,
+ *                and a busy source needs proportionally more.
+ *   investigate  otherwise, any suspicious session, or a high or critical one
+ *   monitor      otherwise, a medium-risk session (a never-seen or rare value,
+ *                a measure outside the training range, with a normal verdict)
  *
+ * Nothing about the rest of the file enters: a source's action depends on its
+ * own sessions only (a share of one file's bytes is not evidence of malice).
  * Sources none of these apply to are not listed. The list is ordered by action,
- * then suspicious sessions, then bytes, and holds at most 20 sources.
+ * then suspicious sessions, then bytes, and holds at most 20 sources. The
+ * precision of each action on labelled scenarios is in docs/models.md
+ * (npm run bench:detection, npm run evaluate).
  */
 import type { RiskLevel } from './explain.js';
 
@@ -30,6 +36,8 @@ export interface SourceActivity {
   suspicious: number;
   /** highest risk level among its sessions */
   highest: RiskLevel;
+  /** suspicious sessions at high or critical risk */
+  strong: number;
   /** bytes_in + bytes_out over its sessions */
   bytes: number;
 }
@@ -42,21 +50,44 @@ export function higherRisk(a: RiskLevel, b: RiskLevel): RiskLevel {
   return RISK_ORDER[a] >= RISK_ORDER[b] ? a : b;
 }
 
-function action(s: SourceActivity, share: number): Action | null {
-  if (s.highest === 'critical' || (s.suspicious >= 3 && s.suspicious >= s.sessions / 4) || (s.suspicious > 0 && share >= 0.5)) return 'block';
-  if (s.suspicious > 0 || s.highest === 'high') return 'investigate';
-  if (s.highest === 'medium' || share >= 0.2) return 'monitor';
+/** Null rate when the bundle does not say: the default contamination. */
+export const DEFAULT_FLAG_RATE = 0.05;
+/** The binomial tail below which so many suspicious sessions are not chance. */
+export const BLOCK_CHANCE = 0.005;
+
+/** P(X >= k) for X ~ Binomial(n, p), summed in log space (n may be in the millions). */
+export function binomialTail(n: number, k: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  let logTerm = 0; // log P(X = k), built up as log C(n, k) + k log p + (n - k) log(1 - p)
+  for (let i = 0; i < k; i++) logTerm += Math.log((n - i) / (i + 1));
+  logTerm += k * Math.log(p) + (n - k) * Math.log1p(-p);
+  let sum = 0;
+  let term = Math.exp(logTerm);
+  for (let i = k; i <= n; i++) {
+    sum += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+    if (term < sum * 1e-15) break;
+  }
+  return Math.min(1, sum);
+}
+
+/** The action the rule above gives a source (null: none). */
+export function action(s: Pick<SourceActivity, 'sessions' | 'suspicious' | 'highest' | 'strong'>, flagRate = DEFAULT_FLAG_RATE): Action | null {
+  if (s.suspicious >= 3 && binomialTail(s.sessions, s.suspicious, flagRate) < BLOCK_CHANCE) return 'block';
+  if (s.suspicious > 0 || RISK_ORDER[s.highest] >= RISK_ORDER.high) return 'investigate';
+  if (s.highest === 'medium') return 'monitor';
   return null;
 }
 
-/** @param totalBytes bytes_in + bytes_out over the whole batch */
-export function recommend(sources: Iterable<SourceActivity>, totalBytes: number): Recommendation[] {
+/** @param flagRate how often the model flags ordinary traffic (ModelBundle.flagRate) */
+export function recommend(sources: Iterable<SourceActivity>, flagRate = DEFAULT_FLAG_RATE): Recommendation[] {
   const out: (Recommendation & { order: [number, number, number] })[] = [];
   for (const s of sources) {
-    const share = totalBytes > 0 ? s.bytes / totalBytes : 0;
-    const a = action(s, share);
+    const a = action(s, flagRate);
     if (a === null) continue;
-    const reasons = [`${s.suspicious} of ${s.sessions} sessions suspicious`, `highest risk ${s.highest}`, `${(share * 100).toFixed(1)}% of the batch's bytes`];
+    const reasons = [`${s.suspicious} of ${s.sessions} sessions suspicious`, `${s.strong} of them high or critical`, `highest risk ${s.highest}`];
     out.push({ src_ip: s.src_ip, action: a, reasons, order: [ACTION_ORDER[a], -s.suspicious, -s.bytes] });
   }
   out.sort((x, y) => x.order[0] - y.order[0] || x.order[1] - y.order[1] || x.order[2] - y.order[2] || (x.src_ip < y.src_ip ? -1 : 1));

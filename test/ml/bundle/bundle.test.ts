@@ -1,33 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { readDataset } from '../../../src/ml/data/dataset.js';
-import { riskLevel, verdict } from '../../../src/ml/insight/explain.js';
+import { Decision, type Detections } from '../../../src/ml/decision/decision.js';
 import { parseRecord } from '../../../src/ml/data/record.js';
 import { loadCurrent } from '../../../src/ml/bundle/store.js';
 import { REAL_DATASET } from '../../fixtures/synthetic.js';
 
 const MODELS = new URL('../../../models', import.meta.url).pathname;
 
-describe('risk rule', () => {
-  const d = (isAnomaly: boolean, riskProbability: number, baselineOutlier: boolean, novel = 0) => ({ isAnomaly, riskProbability, baselineOutlier, novel });
-  it('counts the detectors that flag a record', () => {
-    expect(riskLevel(d(false, 0.1, false))).toBe('low');
-    expect(riskLevel(d(false, 0.1, true))).toBe('medium');
-    expect(riskLevel(d(true, 0.1, false))).toBe('medium');
-    expect(riskLevel(d(false, 0.6, true))).toBe('high');
-    expect(riskLevel(d(true, 0.6, true))).toBe('critical');
-    expect(riskLevel(d(true, 0.95, false))).toBe('critical');
-    expect(verdict(d(false, 0.5, false))).toBe('suspicious');
-    expect(verdict(d(false, 0.49, false))).toBe('normal');
+describe('the unlabelled decision', () => {
+  const decision = Decision.unlabelled();
+  const d = (isAnomaly: boolean, o: Partial<Detections> = {}): Detections => ({
+    anomalyScore: isAnomaly ? 0.7 : 0.4,
+    isAnomaly,
+    forestProbability: 0.99,
+    baselineOutlier: false,
+    fenceDistance: 0,
+    novel: 0,
+    unseen: 0,
+    outOfRange: 0,
+    ...o,
+  });
+  const decide = (x: Detections) => { const r = decision.decide(x); return [r.verdict, r.risk]; };
+
+  it('is suspicious where the Isolation Forest says so; the IQR baseline and the Random Forest alone never widen it', () => {
+    expect(decide(d(false))).toEqual(['normal', 'low']);
+    expect(decide(d(false, { baselineOutlier: true, fenceDistance: 3 }))).toEqual(['normal', 'low']);
+    expect(decide(d(true))).toEqual(['suspicious', 'medium']);
+    expect(decide(d(true, { baselineOutlier: true }))).toEqual(['suspicious', 'high']);
   });
 
-  it('counts novel values: one alone is medium but normal; two, or one with another detector, are suspicious and high', () => {
-    expect([riskLevel(d(false, 0.1, false, 1)), verdict(d(false, 0.1, false, 1))]).toEqual(['medium', 'normal']);
-    expect([riskLevel(d(false, 0.1, false, 2)), verdict(d(false, 0.1, false, 2))]).toEqual(['high', 'suspicious']);
-    expect([riskLevel(d(false, 0.1, false, 3)), verdict(d(false, 0.1, false, 3))]).toEqual(['high', 'suspicious']);
-    expect([riskLevel(d(false, 0.1, true, 1)), verdict(d(false, 0.1, true, 1))]).toEqual(['high', 'suspicious']);
-    expect([riskLevel(d(true, 0.1, false, 1)), verdict(d(true, 0.1, false, 1))]).toEqual(['high', 'suspicious']);
-    expect(riskLevel(d(true, 0.6, false, 1))).toBe('critical');
-    expect(verdict(d(false, 0.1, true, 0))).toBe('normal');
+  it('never-seen and out-of-range values raise the risk: one to medium, two to high and suspicious; never critical without labels', () => {
+    expect(decide(d(false, { novel: 1, unseen: 1 }))).toEqual(['normal', 'medium']);
+    expect(decide(d(false, { outOfRange: 1 }))).toEqual(['normal', 'medium']);
+    expect(decide(d(false, { novel: 1, unseen: 1, outOfRange: 1 }))).toEqual(['suspicious', 'high']);
+    expect(decide(d(false, { novel: 2, unseen: 2 }))).toEqual(['suspicious', 'high']);
+    expect(decide(d(true, { novel: 3, unseen: 3, baselineOutlier: true, outOfRange: 4 }))).toEqual(['suspicious', 'high']);
   });
 });
 

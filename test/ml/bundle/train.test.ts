@@ -16,8 +16,10 @@ describe('trainModels', () => {
     expect(Math.abs(metrics.anomaly_rate - 0.05)).toBeLessThanOrEqual(0.01);
     expect(metrics.holdout.train_rows + metrics.holdout.test_rows).toBe(282);
     expect(metrics.silhouette.isolation_forest).not.toBeNull();
-    // the derived labels are IF anomalies or IQR outliers
-    expect(metrics.labels.positive).toBeGreaterThanOrEqual(Math.max(metrics.anomalies, metrics.iqr_outliers));
+    // the derived labels are the Isolation Forest's anomalies, and the served verdict keeps to the budget
+    expect(metrics.labels.positive).toBe(metrics.anomalies);
+    expect(Math.abs(metrics.suspicious_rate - 0.05)).toBeLessThanOrEqual(0.01);
+    expect(metrics.decision).toMatchObject({ mode: 'unlabelled', bands: null, verdict: null });
   });
 
   it('gives byte-identical artifacts for the same data and seed, different ones for another seed', () => {

@@ -40,6 +40,42 @@ describe('summarize', () => {
     const s = summarize(records, [res(true), res(true), res(true)]);
     expect(s.top_sources[0]).toEqual({ src_ip: '1.1.1.1', suspicious: 2, count: 2, bytes_in: 2 * big + 1 });
     expect(JSON.stringify(s.top_sources[1])).toBe('{"src_ip":"9.9.9.9","suspicious":1,"count":1,"bytes_in":0}');
-    expect(s.recommendations.find((r) => r.src_ip === '9.9.9.9')?.reasons).toContain("0.0% of the batch's bytes");
+    const reasons = s.recommendations.find((r) => r.src_ip === '9.9.9.9')?.reasons ?? [];
+    expect(reasons[0]).toBe('1 of 1 sessions suspicious');
+    expect(reasons.join(' ')).not.toMatch(/bytes/);
+  });
+});
+
+describe('recommendations', () => {
+  const res2 = (suspicious: boolean, risk: ScoreResult['risk_level']) => ({ verdict: suspicious ? 'suspicious' : 'normal', is_anomaly: false, risk_level: risk }) as ScoreResult;
+  const sessions = (ip: string, n: number, bytesIn = 100) => Array.from({ length: n }, () => rec(ip, '2024-01-01T00:00:00Z', 'US', bytesIn));
+  const actionOf = (records: ReturnType<typeof rec>[], results: ScoreResult[], ip: string, flagRate?: number) =>
+    summarize(records, results, flagRate).recommendations.find((r) => r.src_ip === ip)?.action ?? null;
+
+  it('blocks on evidence repeated across sessions, never on one session however critical', () => {
+    expect(actionOf(sessions('10.0.0.1', 1), [res2(true, 'critical')], '10.0.0.1')).toBe('investigate');
+    expect(actionOf(sessions('10.0.0.1', 3), [res2(true, 'critical'), res2(true, 'medium'), res2(true, 'medium')], '10.0.0.1')).toBe('block');
+    expect(actionOf(sessions('10.0.0.1', 2), [res2(true, 'critical'), res2(true, 'critical')], '10.0.0.1')).toBe('investigate');
+  });
+
+  it('asks more of a busy source: 3 of 10 is chance at a 10% flag rate, 6 of 28 is not at 5%', () => {
+    const of = (n: number, k: number, flagRate: number) =>
+      actionOf(sessions('10.0.0.1', n), Array.from({ length: n }, (_, i) => res2(i < k, i < k ? 'high' : 'low')), '10.0.0.1', flagRate);
+    expect(of(10, 3, 0.1)).toBe('investigate');
+    expect(of(28, 6, 0.053)).toBe('block');
+    expect(of(500, 12, 0.05)).toBe('investigate');
+  });
+
+  it("does not depend on the rest of the file: the same source's action with or without a huge other source", () => {
+    const mine = sessions('10.0.0.1', 4);
+    const results = [res2(true, 'high'), res2(true, 'high'), res2(true, 'high'), res2(false, 'low')];
+    const other = sessions('10.0.0.2', 1, 2 ** 40);
+    expect(actionOf(mine, results, '10.0.0.1')).toBe('block');
+    expect(actionOf([...mine, ...other], [...results, res2(false, 'low')], '10.0.0.1')).toBe('block');
+    expect(actionOf([...mine, ...other], [...results, res2(false, 'low')], '10.0.0.2')).toBeNull();
+  });
+
+  it('monitors a source with a medium-risk normal session only', () => {
+    expect(actionOf(sessions('10.0.0.1', 2), [res2(false, 'medium'), res2(false, 'low')], '10.0.0.1')).toBe('monitor');
   });
 });

@@ -25,7 +25,7 @@ const realRows = (await readCsvRows(readFileSync(REAL_DATASET, 'utf8'))).map((r)
 function syntheticBundle(rows: RawRecord[]): ModelBundle {
   const out = trainModels(rows.map(parseRecord), { trees: 50, seed: 11 });
   const json = Object.fromEntries(Object.entries(out.artifacts).map(([k, v]) => [k, JSON.parse(v)])) as Parameters<typeof ModelBundle.fromArtifacts>[1];
-  return ModelBundle.fromArtifacts({ ...out.draft, format: 2, version: 'synthetic', files: {} }, json);
+  return ModelBundle.fromArtifacts({ ...out.draft, format: 3, version: 'synthetic', files: {} }, json);
 }
 const synthetic = syntheticBundle(syntheticRecords(2000, 3));
 
@@ -95,6 +95,30 @@ describe('the rare-value detector', () => {
   });
 });
 
+describe('numbers outside everything seen in training', () => {
+  it('are evidence like a never-seen category: a 0 s, a 600.1 s and a 24-hour session are at least medium and say why', () => {
+    const base = realRows.find((r) => r.src_ip === '165.225.26.101')!;
+    expect(committed.score(parseRecord(base)).risk_level).toBe('low');
+    const start = Date.parse(String(base.creation_time));
+    for (const [seconds, text] of [
+      [0, 'session_duration_s 0 s, training traffic was always 600 s'],
+      [600.1, 'session_duration_s 600.1 s, training traffic was always 600 s'],
+      [86_400, 'session_duration_s 86400 s, training traffic was always 600 s'],
+    ] as const) {
+      const r = committed.score(parseRecord({ ...base, end_time: new Date(start + seconds * 1000).toISOString() }));
+      expect(['medium', 'high', 'critical'], String(seconds)).toContain(r.risk_level);
+      expect(r.reasons).toContain(text);
+    }
+  });
+
+  it('two of them make a record suspicious, as two never-seen categories do', () => {
+    const base = realRows.find((r) => r.src_ip === '165.225.26.101')!;
+    const r = committed.score(parseRecord({ ...base, end_time: base.creation_time, protocol: 'FTP' }));
+    expect(r.verdict).toBe('suspicious');
+    expect(['high', 'critical']).toContain(r.risk_level);
+  });
+});
+
 describe('reasons agree with the verdict', () => {
   const all: ScoreResult[] = [
     ...realRows.map((raw) => committed.score(parseRecord(raw))),
@@ -139,9 +163,10 @@ describe('surrogate rules (ml-cart)', () => {
 describe('recommendations', () => {
   it('recommends blocking 155.91.45.242 on the real dataset, most severe first', () => {
     const records: TrafficRecord[] = realRows.map(parseRecord);
-    const { recommendations } = summarize(records, records.map((r) => committed.score(r)));
+    const { recommendations } = summarize(records, records.map((r) => committed.score(r)), committed.flagRate);
     expect(recommendations[0]).toMatchObject({ src_ip: '155.91.45.242', action: 'block' });
-    expect(recommendations[0].reasons.join(' ')).toMatch(/% of the batch's bytes/);
+    expect(recommendations.filter((r) => r.action === 'block').map((r) => r.src_ip)).toEqual(['155.91.45.242']);
+    expect(recommendations[0].reasons.join(' ')).not.toMatch(/bytes/);
     const order = { block: 0, investigate: 1, monitor: 2 };
     for (let i = 1; i < recommendations.length; i++) expect(order[recommendations[i].action]).toBeGreaterThanOrEqual(order[recommendations[i - 1].action]);
   });

@@ -1,0 +1,79 @@
+/**
+ * The decision: a detector that does not help gets no weight, the bands sit where the stated precision
+ * holds, the fitted part survives a round trip, and training with labels reports it.
+ */
+import { describe, expect, it } from 'vitest';
+import { Random } from '../../../src/ml/core/random.js';
+import { trainModels } from '../../../src/ml/bundle/train.js';
+import { parseRecord } from '../../../src/ml/data/record.js';
+import { chooseBands, lowestEdge } from '../../../src/ml/decision/bands.js';
+import { Decision, EVIDENCE } from '../../../src/ml/decision/decision.js';
+import { Stacker } from '../../../src/ml/decision/stacker.js';
+import { syntheticRecords } from '../../fixtures/synthetic.js';
+
+describe('the stacker', () => {
+  it('weighs the informative input, and gives 0 to noise and to an input that points the wrong way', () => {
+    const rng = new Random(3);
+    const n = 2000;
+    const y = Uint8Array.from({ length: n }, () => (rng.nextFloat() < 0.2 ? 1 : 0));
+    const x = new Float64Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      x[i * 3] = y[i] + rng.nextFloat(); // informative
+      x[i * 3 + 1] = rng.nextFloat(); // noise
+      x[i * 3 + 2] = -y[i] + rng.nextFloat(); // anti-informative: would need a negative weight
+    }
+    const s = Stacker.fit(x, y, 3);
+    expect(s.json.weights[0]).toBeGreaterThan(0);
+    expect(s.json.weights[1]).toBe(0);
+    expect(s.json.weights[2]).toBe(0);
+    // calibrated: the mean probability is the base rate
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += s.probability(x, i * 3) / n;
+    expect(mean).toBeCloseTo(y.reduce((a, b) => a + b, 0) / n, 2);
+  });
+});
+
+describe('bands', () => {
+  it('puts an edge on the lowest attack score keeping the precision, never below the lowest attack', () => {
+    // scores desc: 0.9 A, 0.8 A, 0.7 B, 0.6 A, 0.5 B, 0.4 B: precision at 0.6 is 3/4, at 0.8 is 1
+    const truth = [1, 1, 0, 1, 0, 0];
+    const scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
+    expect(lowestEdge(truth, scores, 0.75)).toBe(0.6);
+    expect(lowestEdge(truth, scores, 0.9)).toBe(0.8);
+    expect(lowestEdge(truth, scores, 0.5)).toBe(0.6); // 0.5 would keep precision 3/5 but adds no attack
+    expect(lowestEdge([0, 0], [0.9, 0.1], 0.5)).toBeNull();
+    const b = chooseBands(truth, scores);
+    expect(b.suspicious).toBe(0.5); // even odds is lower than the 0.8-precision edge (0.8)
+    expect(b.high).toBe(0.8);
+    expect(b.critical).toBe(0.8);
+  });
+});
+
+describe('trained with labels', () => {
+  const records = syntheticRecords(3000, 8).map(parseRecord);
+  const out = trainModels(records, { trees: 40, seed: 3 });
+  const d = out.metrics.decision;
+
+  it('reports the combination: weights, bands with out-of-fold and hold-out precision, and the verdict on the hold-out', () => {
+    expect(d.mode).toBe('labelled');
+    expect(d.detectors!.map((x) => x.detector)).toEqual([...EVIDENCE, 'combined']);
+    const combined = d.detectors!.at(-1)!.roc_auc!;
+    const best = Math.max(...d.detectors!.slice(0, -1).map((x) => x.roc_auc ?? 0));
+    expect(combined).toBeGreaterThanOrEqual(best - 0.002);
+    expect(d.bands!.map((b) => b.band)).toEqual(['suspicious', 'high', 'critical']);
+    expect(d.bands![0].edge).toBeGreaterThan(0);
+    for (const b of d.bands!) if (b.edge !== null && b.out_of_fold.precision !== null && b.band !== 'suspicious') expect(b.out_of_fold.precision).toBeGreaterThanOrEqual(b.target_precision);
+    expect(d.verdict!.false_positive_rate).toBeLessThanOrEqual(0.02);
+    expect(d.verdict!.recall).toBeGreaterThanOrEqual(0.95);
+    // only detectors with a weight count
+    expect(d.counted).toEqual(EVIDENCE.filter((_, j) => d.detectors![j].weight! > 0));
+  });
+
+  it('round-trips through decision.json, and refuses a malformed one', () => {
+    const json = JSON.parse(out.artifacts.decision);
+    const again = Decision.fromJSON(json);
+    expect(again.toJSON()).toEqual(json);
+    expect(() => Decision.fromJSON({ ...json, stacker: { ...json.stacker, weights: [-1, 0, 0, 0, 0] } })).toThrow(/malformed/);
+    expect(() => Decision.fromJSON({ ...json, evidence: ['isolation_forest'] })).toThrow(/retrain/);
+  });
+});
