@@ -2,10 +2,28 @@ import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { COMMITTED_MODELS } from './helpers/app.js';
 import { failedStart, startServer } from './helpers/process.js';
 import { REAL_DATASET } from './fixtures/synthetic.js';
+
+/** POSTs a CSV body with node:http: `sent` resolves once the body is written, `answer` with the response. */
+function postCsv(url: string, body: string): { sent: Promise<void>; answer: Promise<{ status: number; body: string }> } {
+  let sent!: () => void;
+  const sentP = new Promise<void>((r) => (sent = r));
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'text/csv' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body, () => sent());
+  });
+  return { sent: sentP, answer };
+}
 
 describe('server process', () => {
   it('serves, then on SIGTERM finishes the request in flight and exits 0', async () => {
@@ -13,12 +31,15 @@ describe('server process', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     const csv = readFileSync(REAL_DATASET, 'utf8');
     const body = [csv.trim(), ...Array.from({ length: 30 }, () => csv.trim().split('\n').slice(1).join('\n'))].join('\n');
-    const inFlight = fetch(`${server.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body });
-    await new Promise((r) => setTimeout(r, 20));
+    // The signal comes once the whole body has left the client (and a moment for the server to take it),
+    // so the request is in flight however slowly a loaded machine schedules the two processes.
+    const { sent, answer } = postCsv(`${server.url}/batch`, body);
+    await sent;
+    await new Promise((r) => setTimeout(r, 200));
     server.child.kill('SIGTERM');
-    const res = await inFlight;
+    const res = await answer;
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { summary: { count: number } }).summary.count).toBe(282 * 31);
+    expect((JSON.parse(res.body) as { summary: { count: number } }).summary.count).toBe(282 * 31);
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.logs.some((l) => l.includes('shutting down'))).toBe(true);
     // one JSON log line per request, never with the Authorization header

@@ -73,7 +73,7 @@ function startChild(env: Record<string, string>): ReturnType<typeof startCollect
 }
 
 /** Waits until a line of `logs` names the loopback URL the process listens on. */
-export async function waitForListening(started: ReturnType<typeof startCollecting>, timeoutMs = 20_000): Promise<Server> {
+export async function waitForListening(started: ReturnType<typeof startCollecting>, timeoutMs = 60_000): Promise<Server> {
   const { child, logs, exited } = started;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -87,14 +87,15 @@ export async function waitForListening(started: ReturnType<typeof startCollectin
 }
 
 /** Starts the server and resolves once it listens. */
-export async function startServer(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Server> {
+// 60 s: tsx compiles the server at start, which takes tens of seconds on a 2-core machine running other tests.
+export async function startServer(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Server> {
   return waitForListening(startChild(env), timeoutMs);
 }
 
 /** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
 export async function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const { child, logs, exited } = startChild(env);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const { code } = await exited;
   clearTimeout(timer);
   return { code, output: logs.join('\n') };
