@@ -6,6 +6,7 @@
 # npm in /usr/local/lib/node_modules/npm, and a `node` user and group with id 1000.
 # The result is imported into podman under the tag it stands in for. The root filesystem is kept as a
 # tarball under the user's cache, keyed by this script's hash, so a second run only re-imports it.
+# An image under that tag that this script did not make (the real one, pulled) is left as it is.
 # Usage: scripts/base-image.sh [tag]   (root; needs debootstrap and podman; CONTAINERS_CONF as the tests set it)
 set -euo pipefail
 TAG="${1:-node:24-bookworm-slim}"
@@ -21,9 +22,18 @@ key="$(sha256sum "$here/base-image.sh" | cut -c1-16)"
 cache="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/traffic-threat-scoring/base-image"
 tarball="$cache/rootfs-$key.tar"
 
-if podman image exists "$TAG" && [ "$(podman image inspect --format '{{index .Labels "base-image-key"}}' "$TAG" 2>/dev/null)" = "$key" ]; then
-  echo "base image $TAG is current ($key)"
-  exit 0
+# Images built on the stand-in inherit this label; the tests remove their own leftovers by it.
+LABEL=traffic-threat-scoring.stand-in-base
+if podman image exists "$TAG"; then
+  have="$(podman image inspect --format "{{index .Labels \"$LABEL\"}}" "$TAG")"
+  if [ -z "$have" ] || [ "$have" = "<no value>" ]; then
+    echo "$TAG exists and is not a stand-in (the real image, pulled): using it"
+    exit 0
+  fi
+  if [ "$have" = "$key" ]; then
+    echo "stand-in $TAG is current ($key)"
+    exit 0
+  fi
 fi
 
 if [ ! -f "$tarball" ]; then
@@ -54,7 +64,7 @@ echo "importing $tarball as $TAG"
 podman import --quiet \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change "ENV NODE_VERSION=$NODE_VERSION" \
-  --change "LABEL base-image-key=$key" \
+  --change "LABEL $LABEL=$key" \
   --change 'CMD ["node"]' \
   "$tarball" "$TAG" >/dev/null
-echo "base image $TAG ready ($key)"
+echo "stand-in $TAG ready ($key)"
