@@ -55,7 +55,10 @@ describe.skipIf(!isRoot || !hasPodman)('the image, built with podman and run', (
     // --format docker: the OCI format has no HEALTHCHECK and podman drops it silently. The build stage
     // is tagged too, so its layers (npm ci) stay cached for the next run.
     const build = ['build', '--format', 'docker', '--network=host', ...secret];
-    for (const args of [[...build, '--target', 'build', '-t', `${TAG}-build`, ROOT], [...build, '-t', TAG, ROOT]]) {
+    for (const args of [
+      [...build, '--target', 'build', '-t', `${TAG}-build`, ROOT],
+      [...build, '-t', TAG, ROOT],
+    ]) {
       const built = podman(args, 900_000);
       expect(built.status, built.out).toBe(0);
     }
@@ -91,6 +94,21 @@ describe.skipIf(!isRoot || !hasPodman)('the image, built with podman and run', (
     expect(podman(['exec', NAME, 'id', '-u']).out.trim()).toBe('1000');
     const left = podman(['exec', '--user', 'root', NAME, 'sh', '-c', 'ls -d /root/.npm /tmp/node-compile-cache /app/src /app/node_modules/typescript 2>/dev/null; true']);
     expect(left.out.trim()).toBe('');
+  });
+
+  it('trains into a named volume on /app/models, as docs/operations.md shows (the volume starts as a copy the node user owns)', () => {
+    const volume = `${NAME}-models`;
+    try {
+      const train = podman(['run', '--rm', '-v', `${volume}:/app/models`, TAG, 'node', 'dist/scripts/train.js', '--out', '/app/models', '--trees', '20'], 300_000);
+      expect(train.status, train.out).toBe(0);
+      expect(train.out).toMatch(/282 rows/);
+      const versions = podman(['run', '--rm', '-v', `${volume}:/app/models`, TAG, 'ls', '/app/models/versions'])
+        .out.trim()
+        .split('\n');
+      expect(versions.length).toBeGreaterThanOrEqual(2); // the shipped version and the one just trained
+    } finally {
+      podman(['volume', 'rm', '-f', volume]);
+    }
   });
 
   it('stops on `podman stop` with exit 0: node is PID 1 and drains on SIGTERM', () => {
