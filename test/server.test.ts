@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { COMMITTED_MODELS } from './helpers/app.js';
 import { failedStart, startServer } from './helpers/process.js';
@@ -58,6 +59,20 @@ describe('server process', () => {
     const { code, output } = await failedStart({ MODEL_DIR: COMMITTED_MODELS, PORT: 'eighty' });
     expect(code).toBe(1);
     expect(output).toContain('PORT="eighty" is invalid: set it to an integer from 0 to 65535');
+  });
+
+  it.each(['1', '2'])('with WORKERS=%s, a port already in use ends the start in one line naming the port, not a stack trace', async (workers) => {
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const { port } = holder.address() as { port: number };
+    try {
+      const { code, output } = await failedStart({ MODEL_DIR: COMMITTED_MODELS, PORT: String(port), WORKERS: workers });
+      expect(code).toBe(1);
+      expect(output).toContain(`cannot start: port ${port} on 127.0.0.1 is already in use (another instance, or another program): stop it, or set PORT to a free port`);
+      expect(output).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
   });
 
   it('refuses to start without a model bundle, naming the file', async () => {
