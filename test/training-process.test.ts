@@ -84,7 +84,7 @@ describe('killed with SIGKILL', () => {
     }
     expect(caught).toBe(true);
     // CURRENT names a complete version that loads (checksums and all) and the server serves it.
-    const current = readFileSync(join(dir, 'CURRENT'), 'utf8').trim();
+    const current = readFileSync(join(dir, 'CURRENT'), 'utf8').split('\n')[0];
     const bundle = await loadCurrent(dir);
     expect(bundle.version).toBe(current);
     expect((await listVersions(dir)).every((v) => existsSync(join(versionsDir, v, 'manifest.json')))).toBe(true);

@@ -96,7 +96,13 @@ export class TrainingLock {
         if (!isStale(holder, staleMs)) throw new LockBusyError(holder);
         // Take it over: move the stale lock aside (only one of several racing movers gets it) and retry.
         const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
-        if (await rename(path, aside).then(() => true, () => false)) await rm(aside, { force: true });
+        if (
+          await rename(path, aside).then(
+            () => true,
+            () => false,
+          )
+        )
+          await rm(aside, { force: true });
       }
       throw new LockBusyError(await readLock(path));
     } finally {

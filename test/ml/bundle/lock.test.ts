@@ -16,7 +16,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function deadPid(): number {
   return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
 }
-const lockOf = (info: Record<string, unknown>) => writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ token: 'other', host: hostname(), pid: process.pid, started_at: new Date().toISOString(), purpose: 'train', ...info }));
+const lockOf = (info: Record<string, unknown>) =>
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ token: 'other', host: hostname(), pid: process.pid, started_at: new Date().toISOString(), purpose: 'train', ...info }));
 
 describe('TrainingLock', () => {
   it('is held by one owner at a time, and free again once released', async () => {
