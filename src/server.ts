@@ -6,6 +6,8 @@
  * and each worker runs the rest of this file. A bad configuration or a model
  * bundle that cannot be loaded exits 1 with a message saying what to fix.
  */
+// First: a cluster worker listens to its primary before anything else loads (see the module).
+import './cluster/worker-link.js';
 import cluster from 'node:cluster';
 import { buildApp } from './app.js';
 import { runPrimary } from './cluster/primary.js';
