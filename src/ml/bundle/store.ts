@@ -27,6 +27,7 @@ import { BundleLoadError, exists, syncDir, writeDurable } from './files.js';
 
 export { BundleLoadError } from './files.js';
 export { NoPreviousVersionError, readCurrent, readHistory, readState, setCurrent } from './current.js';
+export type { ServedState } from './current.js';
 /** Versions kept on disk by default, the current one always among them. */
 export const DEFAULT_KEEP = 5;
 
