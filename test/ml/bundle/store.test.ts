@@ -110,6 +110,7 @@ describe('model store', () => {
     await rollback(dir, { version: v0, keep: 3 });
     const v3 = await save(13);
     expect(await readHistory(dir)).toEqual([v2, v0, v3]); // three distinct versions: KEEP_VERSIONS
+    expect(await listVersions(dir)).not.toContain(v1);
     expect(await listVersions(dir)).toEqual([v0, v2, v3]); // v1, which no rollback reaches, is the one removed
     const back = await rollback(dir, { keep: 3 });
     expect(back.bundle.version).toBe(v0); // the version served before v3, not v2 (rolled away from)
