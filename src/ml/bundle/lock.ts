@@ -138,7 +138,10 @@ export class TrainingLock {
    */
   static async acquire(modelDir: string, purpose: string, staleMs = DEFAULT_LOCK_STALE_MS): Promise<TrainingLock> {
     const dir = join(modelDir, LOCK_DIR);
-    await mkdir(dir, { recursive: true });
+    // Not recursive: MODEL_DIR exists, and a read-only or full one then fails with its own code (EROFS, ENOSPC).
+    await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
     const info: LockInfo = {
       token: randomBytes(16).toString('hex'),
       host: hostname(),
