@@ -63,7 +63,7 @@ describe('killed with SIGKILL', () => {
     expect(await served(restarted)).toBe(original);
   });
 
-  it('while writing the new version: restarts on a complete version, never a mix', async () => {
+  it('while writing the new version: restarts on a complete version, never a mix', { timeout: 180_000 }, async () => {
     const original = (await loadCurrent(dir)).version;
     const versionsDir = join(dir, 'versions');
     let caught = false;
