@@ -4,11 +4,15 @@
  * Scores a CSV file of any size with the served models' bundle, streaming: the
  * input columns plus the verdict columns (CSV), or one /batch result a line
  * (NDJSON). Without --out the CSV goes to stdout. A progress line a second and
- * the summary go to stderr. Exit 1 on a bad record, naming its line and field.
+ * the summary go to stderr. Every failure exits 1 with a message (a bad record
+ * names its line and field, a bundle that does not load its file and reason);
+ * SIGINT and SIGTERM stop the run and exit 130 and 143. Either way no output
+ * file and no temporary file is left behind.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { scoreFile } from '../src/offline/score-file.js';
+import { readCurrent } from '../src/ml/bundle/current.js';
+import { bundleBytes, scoreFile, threadLimits } from '../src/offline/score-file.js';
 import { COMMITTED_MODEL_DIR } from '../src/paths.js';
 
 const USAGE = 'usage: npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N]';
@@ -28,7 +32,18 @@ async function main(): Promise<void> {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new Error('--threads must be an integer from 1 to 64');
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  // A signal stops the run like any failure: the temp output is removed before the process exits.
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and from the wrapper below).
+    process.on(signal, () => {
+      if (stop.signal.aborted) return;
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+      stop.abort(new Error(`interrupted by ${signal}${values.out ? `; ${values.out} not written` : ''}`));
+    });
+  }
   const result = await scoreFile({
+    signal: stop.signal,
     input: values.data,
     output: values.out ?? null,
     modelDir: values['model-dir']!,
@@ -46,20 +61,34 @@ async function main(): Promise<void> {
 }
 
 /**
- * The reading thread's heap is capped too (the scoring threads cap theirs): left to V8's default, the
- * blocks it holds across awaits are promoted and its old space grows with the file (313 MB resident
- * at 4,000,000 records, measured). So without the flag this process runs itself again with it.
+ * The reading thread's heap is capped too: left to V8's default, the blocks it holds across awaits are
+ * promoted and its old space grows with the file (313 MB resident at 4,000,000 records, measured). So
+ * without the flag this process runs itself again with it. The flag is process-wide in V8: it also
+ * caps every scoring thread whatever its resourceLimits say, so it is sized to the bundle the threads
+ * load (threadLimits): a fixed 48 MB could not load a 52 MB forest the server serves.
  */
-const HEAP_FLAG = '--max-old-space-size=48';
+async function heapFlag(): Promise<string> {
+  const { values } = parseArgs({ options: { 'model-dir': { type: 'string' } }, strict: false });
+  const modelDir = typeof values['model-dir'] === 'string' ? values['model-dir'] : (process.env.MODEL_DIR ?? COMMITTED_MODEL_DIR);
+  // An unreadable bundle gets the base cap: the run itself then says what is wrong with it.
+  const bytes = await readCurrent(modelDir).then(
+    (v) => bundleBytes(modelDir, v),
+    () => 0,
+  );
+  return `--max-old-space-size=${Math.max(48, threadLimits(bytes).maxOldGenerationSizeMb)}`;
+}
+
 if (!process.execArgv.some((a) => a.startsWith('--max-old-space-size')) && !process.env.TTS_SCORE_CHILD) {
-  const child = spawn(process.execPath, [HEAP_FLAG, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, TTS_SCORE_CHILD: '1' } });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  heapFlag().then((flag) => {
+    const child = spawn(process.execPath, [flag, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, TTS_SCORE_CHILD: '1' } });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  }, fail);
 } else {
   main().catch(fail);
 }
 
 function fail(err: Error): void {
   process.stderr.write(`score: ${err.message}\n`);
-  process.exit(1);
+  process.exit(process.exitCode || 1);
 }

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const lock = await TrainingLock.acquire(values.out!, 'train');
   let version: string;
   try {
-    version = await saveVersion(values.out!, output.draft, output.artifacts, numberArg(values, 'keep'), () => TrainingLock.assertHeld(values.out!, lock.info.token));
+    version = await saveVersion(values.out!, output.draft, output.artifacts, { keep: numberArg(values, 'keep'), beforeCommit: () => TrainingLock.assertHeld(values.out!, lock.info.token) });
   } finally {
     await lock.release();
   }
@@ -119,7 +119,10 @@ function decisionLines(m: TrainingMetrics): string[] {
   return [
     `Decision with labels (logistic stacking on out-of-fold evidence; counted: ${d.counted.join(', ')}):`,
     ...d.detectors!.map((x) => `  ${x.detector.padEnd(18)} weight ${x.weight === null ? '   -  ' : x.weight.toFixed(3).padStart(6)}   hold-out ROC AUC ${f(x.roc_auc)}  AP ${f(x.average_precision)}`),
-    ...d.bands!.map((b) => `  ${b.band.padEnd(10)} risk_probability >= ${b.edge === null ? 'none (no edge reached the target)' : b.edge.toFixed(3)}  target precision ${b.target_precision}; out of fold P ${f(b.out_of_fold.precision)} R ${f(b.out_of_fold.recall)}; hold-out P ${f(b.holdout.precision)} R ${f(b.holdout.recall)}`),
+    ...d.bands!.map(
+      (b) =>
+        `  ${b.band.padEnd(10)} risk_probability >= ${b.edge === null ? 'none (no edge reached the target)' : b.edge.toFixed(3)}  target precision ${b.target_precision}; out of fold P ${f(b.out_of_fold.precision)} R ${f(b.out_of_fold.recall)}; hold-out P ${f(b.holdout.precision)} R ${f(b.holdout.recall)}`,
+    ),
     `  verdict on the hold-out: precision ${f(d.verdict!.precision)}  recall ${f(d.verdict!.recall)}  false-positive rate ${f(d.verdict!.false_positive_rate)}`,
   ];
 }

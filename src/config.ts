@@ -78,6 +78,22 @@ function workers(env: Env): number {
 }
 
 /**
+ * DRIFT_WINDOW: 0 (off), or at least 120. A PSI needs 100 records, and the window holds 90% to 100% of
+ * its size (ten blocks, the oldest dropped whole): from 120 on it always holds 100 once warmed up; a
+ * smaller window would report a PSI only at times, or never.
+ */
+const MIN_DRIFT_WINDOW = 120;
+function driftWindow(env: Env): number {
+  const n = int(env, 'DRIFT_WINDOW', 10_000, 0, 10_000_000);
+  if (n > 0 && n < MIN_DRIFT_WINDOW) {
+    throw new ConfigError(
+      `DRIFT_WINDOW="${env.DRIFT_WINDOW}" is invalid: a window under ${MIN_DRIFT_WINDOW} records does not always hold the 100 a PSI needs; set 0 to turn drift tracking off, or ${MIN_DRIFT_WINDOW} to 10000000`,
+    );
+  }
+  return n;
+}
+
+/**
  * Reads and validates the configuration.
  * @param env defaults to process.env
  * @throws ConfigError naming the variable and the fix
@@ -117,7 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxHeapUsedBytes: int(env, 'MAX_HEAP_USED_BYTES', Math.floor(getHeapStatistics().heap_size_limit * 0.9), 0, Number.MAX_SAFE_INTEGER),
     maxRssBytes: int(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     retryAfterSeconds: int(env, 'RETRY_AFTER_SECONDS', 5, 1, 3600),
-    driftWindow: int(env, 'DRIFT_WINDOW', 10_000, 0, 10_000_000),
+    driftWindow: driftWindow(env),
   };
 }
 

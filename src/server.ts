@@ -7,6 +7,8 @@
  * bundle that cannot be loaded, or a port already in use, exits 1 with a
  * message saying what to fix.
  */
+// First: a cluster worker listens to its primary before anything else loads (see the module).
+import './cluster/worker-link.js';
 import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import { buildApp } from './app.js';

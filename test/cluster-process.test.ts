@@ -16,7 +16,6 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-
 /** Starts WORKERS=2 and waits until both workers listen. */
 async function startCluster(): Promise<{ server: Server; workers: number[] }> {
   const server = await startServer({ MODEL_DIR: dir, ADMIN_TOKEN, WORKERS: '2', RELOAD_INTERVAL_MS: '0' }, 60_000);
@@ -79,5 +78,71 @@ describe('WORKERS=2', () => {
     expect(((await res.json()) as { summary: { count: number } }).summary.count).toBe(282 * 31);
     expect(await server.exited).toEqual({ code: 0, signal: null });
     for (const pid of workers) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('right after a worker is killed: a rollback answers at once and is served everywhere, /metrics answers, /readyz waits for the replacement', { timeout: 180_000 }, async () => {
+    const { server, workers } = await startCluster();
+    const before = (await score(server)).version;
+    const trained = await fetch(`${server.url}/train?trees=10`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv', connection: 'close' },
+      body: readFileSync(REAL_DATASET, 'utf8'),
+    });
+    expect(trained.status).toBe(200);
+    const version = ((await trained.json()) as { model_version: string }).model_version;
+    expect((await fetch(`${server.url}/readyz`, { headers: { connection: 'close' } })).status).toBe(200);
+
+    process.kill(workers[0], 'SIGKILL');
+    const exited = Date.now() + 10_000;
+    while (!server.logs.some((l) => l.includes('worker exited; starting another')) && Date.now() < exited) await new Promise((r) => setTimeout(r, 20));
+    const listening = () => server.logs.filter((l) => l.includes('Server listening')).length;
+    const ready = await fetch(`${server.url}/readyz`, { headers: { connection: 'close' } });
+    if (listening() === 2) {
+      expect(ready.status).toBe(503); // one worker of two serves: not ready
+      expect(((await ready.json()) as { message: string }).message).toMatch(/not every worker serves yet \(1 of 2 workers serve\)/);
+    }
+    const rolled = await fetch(`${server.url}/model/rollback`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, connection: 'close' } });
+    expect(rolled.status).toBe(200); // the starting worker answers the reload once built: not a 500 after 30 s
+    expect(await rolled.json()).toEqual({ model_version: before, previous_version: version });
+    const metrics = await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } });
+    expect(metrics.status).toBe(200);
+
+    const deadline = Date.now() + 60_000;
+    while (listening() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    let readyz = 0;
+    while (readyz !== 200 && Date.now() < deadline) {
+      readyz = (await fetch(`${server.url}/readyz`, { headers: { connection: 'close' } })).status;
+      if (readyz !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(readyz).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await score(server)).version).toBe(before); // the replacement too
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+
+  it("aggregates the window ratios from the workers' counts: NaN with nothing scored, the share of all records after", { timeout: 120_000 }, async () => {
+    const { server } = await startCluster();
+    const scrape = async () => (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text();
+    expect(await scrape()).toMatch(/^scoring_window_anomaly_ratio nan$/im); // not 0: nothing was counted
+    const lines = readFileSync(REAL_DATASET, 'utf8').trim().split('\n');
+    let records = 0;
+    let anomalies = 0;
+    // Small and large batches on separate connections until both workers served some: their windows then
+    // hold different record counts, which an average of their ratios gets wrong.
+    const servedBy = () => new Set(server.logs.filter((l) => l.includes('"url":"/batch"')).map((l) => (JSON.parse(l) as { pid: number }).pid));
+    for (let i = 0; i < 10 && (i < 2 || servedBy().size < 2); i++) {
+      const rows = i % 2 === 0 ? lines.slice(1, 2) : lines.slice(1);
+      const res = await fetch(`${server.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv', connection: 'close' }, body: [lines[0], ...rows].join('\n') });
+      expect(res.status).toBe(200);
+      const results = ((await res.json()) as { results: { is_anomaly: boolean }[] }).results;
+      records += results.length;
+      anomalies += results.filter((r) => r.is_anomaly).length;
+    }
+    expect(servedBy().size).toBe(2);
+    const text = await scrape();
+    expect(text).toMatch(new RegExp(`^scoring_window_records ${records}$`, 'm'));
+    expect(Number(text.match(/^scoring_window_anomaly_ratio (\S+)$/m)![1])).toBeCloseTo(anomalies / records, 12);
+    server.child.kill('SIGTERM');
+    await server.exited;
   });
 });

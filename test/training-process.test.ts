@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOCK_DIR, TrainingLock } from '../src/ml/bundle/lock.js';
 import { loadCurrent, listVersions } from '../src/ml/bundle/store.js';
 import { EXAMPLE_RECORD } from '../src/schemas/record.js';
 import { ADMIN_TOKEN, modelDirCopy } from './helpers/app.js';
@@ -62,7 +63,7 @@ describe('killed with SIGKILL', () => {
     expect(await served(restarted)).toBe(original);
   });
 
-  it('while writing the new version: restarts on a complete version, never a mix', async () => {
+  it('while writing the new version: restarts on a complete version, never a mix', { timeout: 180_000 }, async () => {
     const original = (await loadCurrent(dir)).version;
     const versionsDir = join(dir, 'versions');
     let caught = false;
@@ -84,7 +85,7 @@ describe('killed with SIGKILL', () => {
     }
     expect(caught).toBe(true);
     // CURRENT names a complete version that loads (checksums and all) and the server serves it.
-    const current = readFileSync(join(dir, 'CURRENT'), 'utf8').trim();
+    const current = readFileSync(join(dir, 'CURRENT'), 'utf8').split('\n')[0];
     const bundle = await loadCurrent(dir);
     expect(bundle.version).toBe(current);
     expect((await listVersions(dir)).every((v) => existsSync(join(versionsDir, v, 'manifest.json')))).toBe(true);
@@ -120,18 +121,23 @@ describe('replicas sharing MODEL_DIR', () => {
     expect(statuses).toEqual([200, 409]);
     const refused = await results.find((r) => r.status === 409)!.json();
     expect(refused).toMatchObject({ code: 'TRAINING_IN_PROGRESS', message: expect.stringMatching(/MODEL_DIR is locked by a train on/) });
-    expect(existsSync(join(dir, '.train.lock'))).toBe(false);
+    await TrainingLock.check(dir); // released: free for the next one
   });
 
   it('take over the lock a killed trainer left behind', async () => {
     const a = await start();
     const pending = train(a, toCsv(syntheticRecords(30_000, 15))).catch(() => null);
     const deadline = Date.now() + 10_000;
-    while (!existsSync(join(dir, '.train.lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(existsSync(join(dir, '.train.lock'))).toBe(true);
+    const held = async () =>
+      TrainingLock.check(dir).then(
+        () => false,
+        () => true,
+      );
+    while (!(await held()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const claim = readdirSync(join(dir, LOCK_DIR)).sort().at(-1)!;
     await kill(a);
     await pending;
-    expect(existsSync(join(dir, '.train.lock'))).toBe(true); // left behind, its owner gone
+    expect(readdirSync(join(dir, LOCK_DIR)).sort().at(-1)).toBe(claim); // left behind, its owner gone (and so free at once)
     const b = await start();
     const res = await train(b, toCsv(syntheticRecords(500, 16)));
     expect(res.status).toBe(200);

@@ -2,21 +2,24 @@
  * WORKERS > 1: this process forks that many workers (node:cluster), which share
  * the listening port, each loading the bundle. The primary serves no request:
  * it relays between workers, so that
- * - GET /metrics on any worker answers every worker's metrics aggregated
- *   (prom-client's AggregatorRegistry: counters and histograms summed, each
- *   gauge by its declared aggregator), counted once;
- * - after /train or a rollback on one worker, every other worker has loaded the
- *   new version before that request answers;
+ * - GET /metrics on any worker answers the metrics of every serving worker
+ *   aggregated (aggregate.ts), counted once; a worker still starting is not
+ *   waited for;
+ * - after /train or a rollback on one worker, every other worker, one still
+ *   starting included, has loaded the new version before that request answers;
+ * - GET /readyz answers 200 only while every worker serves;
  * - SIGTERM or SIGINT drains every worker (each finishes its requests in flight)
  *   and then exits 0; a worker that dies otherwise is replaced.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config.js';
-import { isMessage, type ToPrimary, type ToWorker } from './messages.js';
+import { aggregateMetrics } from './aggregate.js';
+import { isMessage, type ToPrimary, type ToWorker, type WorkerMetrics } from './messages.js';
 
 /** Longest the primary waits for its workers to drain before killing them. */
 const SHUTDOWN_GRACE_MS = 15_000;
+/** Longest the primary waits for one serving worker's metrics (a hung one is left out, and logged). */
+const COLLECT_TIMEOUT_MS = 5_000;
 
 function log(level: 'info' | 'error', msg: string, extra: Record<string, unknown> = {}): void {
   // The primary has no Fastify logger; one pino-shaped JSON line, as the workers write.
@@ -24,25 +27,66 @@ function log(level: 'info' | 'error', msg: string, extra: Record<string, unknown
 }
 
 export async function runPrimary(config: Config): Promise<void> {
-  const aggregator = new AggregatorRegistry();
   let stopping = false;
   let nextId = 0;
   const reloads = new Map<number, { waiting: Set<Worker>; done: () => void }>();
+  const collects = new Map<number, { worker: Worker; done: (m: WorkerMetrics | null) => void }>();
+  /** workers whose IPC listener is up, and messages held for those whose is not yet */
+  const linked = new Set<Worker>();
+  const held = new Map<Worker, ToWorker[]>();
+  /** workers that listen with their models loaded */
+  const serving = new Set<Worker>();
 
   const send = (w: Worker, m: ToWorker): void => {
-    if (w.isConnected()) w.send(m);
+    if (!w.isConnected()) return;
+    if (linked.has(w)) w.send(m);
+    else held.set(w, [...(held.get(w) ?? []), m]);
+  };
+  const connected = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w?.isConnected() === true);
+  /** Tells every worker whether all of them serve: /readyz is 200 only then. */
+  const announceState = (): void => {
+    const state = { type: 'tts:cluster-state', id: 0, serving: !stopping && serving.size >= config.workers, workers: serving.size, expected: config.workers } as const;
+    for (const w of connected()) send(w, state);
   };
 
+  const collect = (w: Worker): Promise<WorkerMetrics | null> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        log('error', 'a worker did not send its metrics in time; left out of this scrape', { worker: w.process.pid });
+        done(null);
+      }, COLLECT_TIMEOUT_MS);
+      const done = (m: WorkerMetrics | null): void => {
+        clearTimeout(timer);
+        collects.delete(id);
+        resolve(m);
+      };
+      collects.set(id, { worker: w, done });
+      send(w, { type: 'tts:collect', id });
+    });
+
   const onMessage = (worker: Worker, m: unknown): void => {
-    if (!isMessage(m)) return; // prom-client's own messages are handled by AggregatorRegistry
+    if (!isMessage(m)) return;
     const msg = m as ToPrimary;
-    if (msg.type === 'tts:metrics') {
-      aggregator.clusterMetrics().then(
-        (text) => send(worker, { type: 'tts:metrics-done', id: msg.id, contentType: aggregator.contentType, text }),
-        (err: Error) => send(worker, { type: 'tts:metrics-done', id: msg.id, contentType: aggregator.contentType, text: '', error: err.message }),
-      );
+    if (msg.type === 'tts:link-up') {
+      linked.add(worker);
+      for (const held1 of held.get(worker) ?? []) worker.send(held1);
+      held.delete(worker);
+    } else if (msg.type === 'tts:metrics') {
+      // The serving workers only: one still starting has nothing to count yet, and must not hold the scrape up.
+      const targets = new Set([...serving, worker]);
+      Promise.all([...targets].map(collect))
+        .then((all) => aggregateMetrics(all.filter((x): x is WorkerMetrics => x !== null)))
+        .then(
+          ({ contentType, text }) => send(worker, { type: 'tts:metrics-done', id: msg.id, contentType, text }),
+          (err: Error) => send(worker, { type: 'tts:metrics-done', id: msg.id, contentType: 'text/plain', text: '', error: err.message }),
+        );
+    } else if (msg.type === 'tts:collected') {
+      collects.get(msg.id)?.done(msg.metrics);
     } else if (msg.type === 'tts:model-changed') {
-      const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w !== worker && w.isConnected());
+      // Every other worker, starting ones included: a starting worker answers once its app is built and
+      // has loaded CURRENT, so no worker serves the old version once the change is answered.
+      const others = connected().filter((w) => w !== worker);
       const id = nextId++;
       const finish = (): void => {
         reloads.delete(id);
@@ -64,14 +108,23 @@ export async function runPrimary(config: Config): Promise<void> {
   const fork = (): Worker => {
     const w = cluster.fork();
     w.on('message', (m) => onMessage(w, m));
+    w.on('listening', () => {
+      serving.add(w);
+      announceState();
+    });
     return w;
   };
 
   cluster.on('exit', (worker, code, signal) => {
-    // A dead worker holds up no reload.
+    // A dead worker holds up no reload and no scrape, and the cluster is not ready until it is replaced.
     for (const r of reloads.values()) {
       if (r.waiting.delete(worker) && r.waiting.size === 0) r.done();
     }
+    for (const c of [...collects.values()]) if (c.worker === worker) c.done(null);
+    serving.delete(worker);
+    linked.delete(worker);
+    held.delete(worker);
+    announceState();
     if (stopping) return;
     log('error', 'worker exited; starting another', { worker: worker.process.pid, code, signal });
     fork();
@@ -83,6 +136,7 @@ export async function runPrimary(config: Config): Promise<void> {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
+    announceState();
     log('info', 'shutting down: draining every worker', { signal });
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     const force = setTimeout(() => {
@@ -91,10 +145,16 @@ export async function runPrimary(config: Config): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    Promise.all(workers.map((w) => (w.isDead() ? Promise.resolve() : new Promise<void>((resolve) => {
-      w.once('exit', () => resolve());
-      w.process.kill('SIGTERM');
-    })))).then(() => process.exit(0));
+    Promise.all(
+      workers.map((w) =>
+        w.isDead()
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              w.once('exit', () => resolve());
+              w.process.kill('SIGTERM');
+            }),
+      ),
+    ).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -11,10 +11,11 @@
  */
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { readCurrent } from '../ml/bundle/current.js';
+import { MANIFEST_FILE, readCurrent, VERSIONS_DIR } from '../ml/bundle/current.js';
 import { SummaryBuilder, type BatchSummary } from '../ml/insight/summary.js';
 import { BlockReader, readHeader } from './blocks.js';
 import { csvCell, Flusher, RESULT_COLUMNS } from './format.js';
@@ -29,6 +30,8 @@ export interface ScoreFileOptions {
   threads?: number;
   /** called about once a second with the records written so far */
   onProgress?: (records: number, seconds: number) => void;
+  /** stops the run (SIGINT, SIGTERM): it fails with the signal's reason and leaves no output behind */
+  signal?: AbortSignal;
 }
 
 export interface ScoreFileResult {
@@ -50,12 +53,33 @@ const SOURCE_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { registe
  * Each thread's heap is capped: left to size itself by the machine's memory, V8 lets a busy thread's
  * garbage pile up to hundreds of MB before collecting (683 MB resident with two threads, measured).
  * A 16 MB young generation collects half as often as 8 MB for ~25 MB more resident memory; 32 MB
- * gained nothing more (measured on 1M records).
+ * gained nothing more (measured on 1M records). The old generation is sized to the bundle the thread
+ * loads (threadLimits): a fixed 40 MB cap could not load a 52 MB forest the server serves.
  */
 const THREAD_LIMITS = { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 16 };
 
-function startWorker(init: WorkerInit): Worker {
-  const options = { workerData: init, resourceLimits: THREAD_LIMITS };
+/**
+ * Heap limits for a thread loading a bundle of `bundleBytes` (the files the manifest lists): loading
+ * holds each file's text and the strings JSON.parse makes of it at once, about twice the file in the
+ * old generation, before the models' typed arrays (outside the heap) replace them. Three times the
+ * bundle on top of the scoring budget leaves room for V8's own growth steps.
+ */
+export function threadLimits(bundleBytes: number): typeof THREAD_LIMITS {
+  return { ...THREAD_LIMITS, maxOldGenerationSizeMb: THREAD_LIMITS.maxOldGenerationSizeMb + Math.ceil((3 * bundleBytes) / (1024 * 1024)) };
+}
+
+/** The bytes of a version's files, as its manifest lists them (0 when the manifest is unreadable: the load will say why). */
+export async function bundleBytes(modelDir: string, version: string): Promise<number> {
+  try {
+    const manifest = JSON.parse(await readFile(join(modelDir, VERSIONS_DIR, version, MANIFEST_FILE), 'utf8')) as { files?: Record<string, { bytes?: unknown }> };
+    return Object.values(manifest.files ?? {}).reduce((sum, f) => sum + (typeof f?.bytes === 'number' && f.bytes > 0 ? f.bytes : 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+export function startWorker(init: WorkerInit, limits = THREAD_LIMITS): Worker {
+  const options = { workerData: init, resourceLimits: limits };
   return FROM_SOURCE ? new Worker(SOURCE_BOOTSTRAP, { ...options, eval: true }) : new Worker(WORKER_URL, options);
 }
 
@@ -87,8 +111,8 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     const modelVersion = await readCurrent(options.modelDir);
     const init: WorkerInit = { modelDir: options.modelDir, version: modelVersion, header, output: ndjson ? 'ndjson' : 'csv' };
     // Blocks are sent while the threads load the bundle: a port keeps messages until it is listened to.
-    for (let i = 0; i < threads; i++) workers.push(startWorker(init));
-    if (!ndjson) await write(out, `${[...header, ...RESULT_COLUMNS].map(csvCell).join(',')}\n`);
+    const limits = threadLimits(await bundleBytes(options.modelDir, modelVersion));
+    for (let i = 0; i < threads; i++) workers.push(startWorker(init, limits));
 
     // Blocks go out round-robin, results are written in order; reading waits while too many are in
     // flight. A block's error is kept in its place, so the error reported is the first in the file.
@@ -101,6 +125,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     let records = 0;
     let lastProgress = performance.now();
     let wake: (() => void) | null = null;
+    let finishing = false;
     const nudge = (): void => {
       wake?.();
       wake = null;
@@ -113,11 +138,26 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
         } else if (m.type === 'error') results.set(m.seq, { error: m.message });
         nudge();
       });
-      w.on('error', (err) => {
-        crashed ??= err;
+      w.on('error', (err: Error & { code?: string }) => {
+        crashed ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`a scoring thread ran out of memory (${limits.maxOldGenerationSizeMb} MB heap): ${err.message}`) : err;
+        nudge();
+      });
+      // A thread that ends before it is told to (its bundle did not load, it was killed) fails the run:
+      // nothing else would wake this thread, and a file with only a header would end "successfully".
+      w.on('exit', (code) => {
+        if (finishing) return;
+        crashed ??= new Error(`a scoring thread exited (code ${code})`);
         nudge();
       });
     }
+    const onAbort = (): void => {
+      crashed ??= options.signal!.reason instanceof Error ? options.signal!.reason : new Error(String(options.signal!.reason));
+      nudge();
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // After the listeners: a thread failing at once (a bundle that does not load) must find them.
+    if (!ndjson) await write(out, `${[...header, ...RESULT_COLUMNS].map(csvCell).join(',')}\n`);
     const drainReady = async (): Promise<void> => {
       for (let r = results.get(written); r !== undefined; r = results.get(written)) {
         if ('error' in r) throw new Error(r.error);
@@ -157,22 +197,21 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
       sent++;
     }
     await waitFor(() => written === sent);
-    // Each thread's share of the summary, merged.
+    // Each thread's share of the summary, merged; a thread failing meanwhile (its bundle did not load,
+    // with no block to score) fails the run.
     const summary = new SummaryBuilder();
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            w.on('message', (m: FromScorer) => {
-              if (m.type === 'summary') {
-                summary.merge(m.state);
-                resolve();
-              }
-            });
-            w.postMessage({ type: 'finish' } satisfies ToScorer);
-          }),
-      ),
-    );
+    let summaries = 0;
+    for (const w of workers) {
+      w.on('message', (m: FromScorer) => {
+        if (m.type !== 'summary') return;
+        summary.merge(m.state);
+        summaries++;
+        nudge();
+      });
+      w.postMessage({ type: 'finish' } satisfies ToScorer);
+    }
+    await waitFor(() => summaries === workers.length);
+    finishing = true;
     if (file !== null) {
       await flusher!.settled();
       // flush: the stream fsyncs the file before it closes it.
@@ -189,6 +228,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     throw err;
   } finally {
     await input.close();
+    for (const w of workers) w.removeAllListeners('exit');
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -1,19 +1,25 @@
 /**
- * A worker's side of WORKERS > 1 (see src/cluster/primary.ts): its registry is
- * the one prom-client's aggregator reads, GET /metrics asks the primary for every
- * worker's metrics, a version change is announced and awaited, and a reload
- * request from the primary loads MODEL_DIR's current version. In a single
- * process (WORKERS=1, tests) nothing is relayed: announce() returns at once and
- * metrics() is the local registry.
+ * A worker's side of WORKERS > 1 (see src/cluster/primary.ts): GET /metrics asks
+ * the primary for every serving worker's metrics, a version change is announced
+ * and awaited, a reload request from the primary loads MODEL_DIR's current
+ * version, and the primary tells whether every worker serves (/readyz). The IPC
+ * listener itself is installed before the app is built (cluster/worker-link.ts),
+ * so requests that arrived while this worker started are answered now. In a
+ * single process (WORKERS=1, tests) nothing is relayed: announce() returns at
+ * once, metrics() is the local registry, and serving is true.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import cluster from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
-import { isMessage, type ToPrimary, type ToWorker } from '../cluster/messages.js';
+import type { ToPrimary, ToWorker } from '../cluster/messages.js';
+import { attachWorkerLink } from '../cluster/worker-link.js';
 
 export interface ClusterLink {
   readonly clustered: boolean;
+  /** whether every worker of the cluster listens with its models loaded (always true in a single process) */
+  readonly serving: boolean;
+  /** e.g. "1 of 2 workers serve" */
+  readonly state: string;
   /** after this worker made `version` current: resolves once every other worker serves it */
   announce(version: string): Promise<void>;
   /** the metrics of every worker (or of this process alone), as Prometheus text */
@@ -32,15 +38,12 @@ const RELAY_TIMEOUT_MS = 30_000;
 async function clusterPlugin(app: FastifyInstance): Promise<void> {
   const local = async () => ({ contentType: app.metrics.registry.contentType, text: await app.metrics.registry.metrics() });
   if (!cluster.isWorker || !process.send) {
-    app.decorate('cluster', { clustered: false, announce: async () => {}, metrics: local } satisfies ClusterLink);
+    app.decorate('cluster', { clustered: false, serving: true, state: 'one process', announce: async () => {}, metrics: local } satisfies ClusterLink);
     return;
   }
-  // prom-client answers the primary's metric requests from the registries set here; its listener is
-  // installed by constructing an AggregatorRegistry (setRegistries alone installs none).
-  AggregatorRegistry.setRegistries([app.metrics.registry]);
-  void new AggregatorRegistry();
   let nextId = 0;
   const pending = new Map<number, (m: ToWorker) => void>();
+  let state: Extract<ToWorker, { type: 'tts:cluster-state' }> | null = null;
   const ask = (build: (id: number) => ToPrimary): Promise<ToWorker> =>
     new Promise((resolve, reject) => {
       const id = nextId++;
@@ -55,9 +58,7 @@ async function clusterPlugin(app: FastifyInstance): Promise<void> {
       process.send!(build(id));
     });
 
-  const onMessage = (m: unknown): void => {
-    if (!isMessage(m)) return;
-    const msg = m as ToWorker;
+  const onMessage = (msg: ToWorker): void => {
     if (msg.type === 'tts:reload') {
       app.models
         .reload()
@@ -65,17 +66,35 @@ async function clusterPlugin(app: FastifyInstance): Promise<void> {
         .finally(() => process.send?.({ type: 'tts:reloaded', id: msg.id } satisfies ToPrimary));
       return;
     }
+    if (msg.type === 'tts:collect') {
+      app.metrics.registry.getMetricsAsJSON().then(
+        (metrics) => process.send?.({ type: 'tts:collected', id: msg.id, metrics } satisfies ToPrimary),
+        (err: Error) => app.log.error({ err }, "collecting this worker's metrics failed"),
+      );
+      return;
+    }
+    if (msg.type === 'tts:cluster-state') {
+      state = msg;
+      return;
+    }
     const resolve = pending.get(msg.id);
     pending.delete(msg.id);
     resolve?.(msg);
   };
-  process.on('message', onMessage);
-  app.addHook('onClose', async () => {
-    process.off('message', onMessage);
+  // Attached once every plugin the handlers use is ready: a reload asked while this worker started runs on a built app.
+  app.addHook('onReady', async () => {
+    const detach = attachWorkerLink(onMessage);
+    app.addHook('onClose', async () => detach());
   });
 
   app.decorate('cluster', {
     clustered: true,
+    get serving() {
+      return state?.serving === true;
+    },
+    get state() {
+      return state === null ? 'the cluster primary has not reported yet' : `${state.workers} of ${state.expected} workers serve`;
+    },
     async announce(version) {
       await ask((id) => ({ type: 'tts:model-changed', id, version }));
     },

@@ -66,6 +66,7 @@ async function driftPlugin(app: FastifyInstance, opts: { config: Config }): Prom
     },
   });
   // An empty window has no ratio: NaN, which no alert comparison matches (0 would read as "no anomalies").
+  // With WORKERS > 1 the primary recomputes the window ratios from the workers' counts (cluster/aggregate.ts).
   const ratio = (name: string, help: string, read: (r: DriftReport) => number | null, aggregator: 'sum' | 'average' | 'max'): void => {
     new Gauge({
       name,

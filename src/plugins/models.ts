@@ -7,7 +7,8 @@
  * Startup loads MODEL_DIR's current version once and fails the boot with the
  * file and the reason when it cannot. Replicas sharing MODEL_DIR poll CURRENT
  * every RELOAD_INTERVAL_MS and load a version that changed; a version that does
- * not load is logged and the old one keeps serving.
+ * not load is logged and the old one keeps serving. A reload swaps in what it
+ * loaded only if nothing newer was served or written meanwhile.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -49,7 +50,30 @@ async function modelsPlugin(app: FastifyInstance, opts: { config: Config }): Pro
   const { modelDir, reloadIntervalMs, trainLockStaleMs } = opts.config;
   let served: ModelBundle | null = null;
   const listeners: ((b: ModelBundle) => void)[] = [];
-  let reloading: Promise<boolean> | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+  let queued: Promise<boolean> | null = null;
+  /** bumped by every swap: a load that started before a swap is older than what is served */
+  let generation = 0;
+
+  /**
+   * Loads what CURRENT names, and swaps it in only if nothing changed while it loaded: no swap happened
+   * (a rollback or training on this process is newer) and CURRENT still names it (else the newer one is
+   * loaded in turn). A slow load can so never put back a state older than the one served.
+   */
+  const reloadOnce = async (): Promise<boolean> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = generation;
+      const version = await readCurrent(modelDir);
+      if (version === served?.version) return false;
+      const bundle = await loadVersion(modelDir, version);
+      const now = await readCurrent(modelDir);
+      if (generation !== started) return false;
+      if (now !== version) continue;
+      registry.swap(bundle);
+      return true;
+    }
+    return false;
+  };
 
   const registry: ModelRegistry = {
     modelDir,
@@ -62,23 +86,23 @@ async function modelsPlugin(app: FastifyInstance, opts: { config: Config }): Pro
     },
     swap(bundle: ModelBundle): void {
       const previous = served?.version;
+      generation++;
       served = bundle;
       app.log.info({ version: bundle.version, previous }, 'serving model version');
       for (const l of listeners) l(bundle);
     },
     reload(): Promise<boolean> {
-      // One reload at a time: a slow disk must not stack up loads of the same version.
-      reloading ??= (async () => {
-        try {
-          const version = await readCurrent(modelDir);
-          if (version === served?.version) return false;
-          registry.swap(await loadVersion(modelDir, version));
-          return true;
-        } finally {
-          reloading = null;
-        }
-      })();
-      return reloading;
+      // One reload at a time, and callers arriving while one runs share one follow-up run that reads
+      // CURRENT after they arrived (a worker asked to reload after a commit must not be answered by a
+      // run that read CURRENT before it).
+      if (queued !== null) return queued;
+      const run = chain.then(() => {
+        queued = null;
+        return reloadOnce();
+      });
+      queued = run;
+      chain = run.catch(() => {});
+      return run;
     },
     onSwap(listener): void {
       listeners.push(listener);

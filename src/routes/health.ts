@@ -9,7 +9,8 @@ const Status = Type.Object({ status: Type.String(), model_version: Type.Optional
 /**
  * The models load before the server listens (a bundle that cannot load stops the
  * start), so from outside /readyz is unreachable until they are loaded, then 200.
- * The 503 (an Error body, as every 5xx) covers a registry without a bundle and overload. On shutdown Fastify stops
+ * The 503 (an Error body, as every 5xx) covers a registry without a bundle, overload, and (WORKERS > 1)
+ * a cluster in which not every worker serves. On shutdown Fastify stops
  * accepting and closes idle connections at once, which probes see as not ready.
  */
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
@@ -34,13 +35,15 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       schema: {
         tags: ['operations'],
         operationId: 'readiness',
-        summary: 'Readiness: 200 once models are loaded; 503 before, and while overloaded',
+        summary: 'Readiness: 200 once models are loaded (in every worker); 503 before, and while overloaded',
         security: PUBLIC,
         response: responses(Status, 'Models are loaded and the service takes traffic', 503),
       },
     },
     async () => {
       if (!app.models.loaded) throw new ServiceError('NOT_READY', 'models are not loaded yet');
+      // WORKERS > 1: ready only while every worker serves (one restarting would otherwise answer for all).
+      if (!app.cluster.serving) throw new ServiceError('NOT_READY', `not every worker serves yet (${app.cluster.state})`);
       return { status: 'ready', model_version: app.models.current.version };
     },
   );

@@ -41,7 +41,9 @@ export class Trainer {
       if (reply.kind === 'request') throw new ServiceError(reply.code, reply.message);
       if (reply.kind === 'data') throw new ServiceError('UNTRAINABLE_DATA', reply.message);
       if (reply.kind === 'write') {
-        throw new ServiceError('MODEL_WRITE_FAILED', `could not write the new model version to MODEL_DIR (${reply.code ?? 'error'}); the previous version is still served`);
+        // EUNKNOWN: the switch failed and CURRENT could not be read back; saying "still served" would be a guess.
+        const outcome = reply.code === 'EUNKNOWN' ? 'whether it is served is unknown (GET /model tells)' : 'the previous version is still served';
+        throw new ServiceError('MODEL_WRITE_FAILED', `could not write the new model version to MODEL_DIR (${reply.code ?? 'error'}); ${outcome}`);
       }
       throw new Error(`training worker failed: ${reply.message}`);
     } finally {

@@ -66,7 +66,7 @@ async function parseBody(job: TrainJob): Promise<TrafficRecord[]> {
 }
 
 async function run(job: TrainJob): Promise<TrainReply> {
-  let output;
+  let output: ReturnType<typeof trainModels>;
   try {
     output = trainModels(await parseBody(job), job.options);
   } catch (err) {
@@ -75,7 +75,7 @@ async function run(job: TrainJob): Promise<TrainReply> {
     return { ok: false, kind: 'internal', message: (err as Error).stack ?? String(err) };
   }
   try {
-    const version = await saveVersion(job.modelDir, output.draft, output.artifacts, job.keep, () => TrainingLock.assertHeld(job.modelDir, job.lockToken));
+    const version = await saveVersion(job.modelDir, output.draft, output.artifacts, { keep: job.keep, beforeCommit: () => TrainingLock.assertHeld(job.modelDir, job.lockToken) });
     return { ok: true, version, labelSource: output.draft.label_source, rows: output.draft.data.rows };
   } catch (err) {
     if (err instanceof LockBusyError) return { ok: false, kind: 'request', code: 'TRAINING_IN_PROGRESS', message: err.message };

@@ -1,35 +1,51 @@
 /**
- * One training at a time per MODEL_DIR, across the threads, workers, processes
- * and machines that share it: MODEL_DIR/.train.lock.
+ * One change of MODEL_DIR at a time (a training's commit, a rollback), across the
+ * threads, workers, processes and machines that share it: MODEL_DIR/.train-lock/.
  *
- * - Taking it is an atomic create: the owner's details are written to a temp
- *   file, then hard-linked to the lock path, which fails if a lock exists (so a
- *   lock is never seen half-written).
- * - Inside: a random token, the owner's host and pid, and when it started.
- * - A lock is taken over only when its owner is provably gone (same host, and
- *   no process has its pid) or it is older than TRAIN_LOCK_STALE_MS (default 30
- *   minutes: training 200,000 rows takes seconds). Another host's live owner
- *   cannot be seen, so only the age frees its lock.
- * - Fencing: right before a new version is made current, the writer checks the
- *   lock still holds its token. If a takeover raced with a live owner, at most
- *   one of them commits; the other fails as busy (409).
+ * - The lock is a sequence of records that are never rewritten: 000000000001,
+ *   000000000002, ... The highest one says who holds it: a claim (owner details)
+ *   or a release. A record is written to a temp file, then hard-linked to the
+ *   next number, which fails if that number exists: of several processes
+ *   racing for the same number, exactly one gets it.
+ * - Taking the lock, also over a stale owner, is linking the number after the
+ *   highest one seen, when that one is free or stale. The decision is made on a
+ *   record that can no longer change, and only one process can follow it with
+ *   the next number, so a takeover never hands the lock to two. A process whose
+ *   view was old finds its number taken, or not the highest once linked, and
+ *   backs off. Releasing links a release record after one's own claim.
+ * - An owner is its host, pid, the process's start time (/proc/<pid>/stat) and
+ *   the boot id: a pid reused after a restart (PID 1 in a container) is a new
+ *   owner, so the lock of a killed server is free at once for its successor.
+ *   Another host's live owner cannot be seen, so only age (TRAIN_LOCK_STALE_MS,
+ *   default 30 minutes) frees its lock.
+ * - Fencing: right before it changes CURRENT, a training or rollback checks the
+ *   highest record is still its own claim (assertHeld).
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeDurable } from './files.js';
 
-export const LOCK_FILE = '.train.lock';
+export const LOCK_DIR = '.train-lock';
 export const DEFAULT_LOCK_STALE_MS = 30 * 60_000;
+const RECORD = /^[0-9]{12}$/;
+const recordName = (n: number): string => String(n).padStart(12, '0');
 
 export interface LockInfo {
   token: string;
   host: string;
   pid: number;
+  /** the owner process's start time in clock ticks since boot (/proc/<pid>/stat field 22); null off Linux */
+  proc_start: string | null;
+  /** the owner host's boot id (/proc/sys/kernel/random/boot_id); null off Linux */
+  boot_id: string | null;
   started_at: string;
   /** what holds it: "train" or "rollback" */
   purpose: string;
 }
+type LockRecord = LockInfo | { released: string };
 
 /** The lock is held by someone else (and not stale). */
 export class LockBusyError extends Error {
@@ -43,7 +59,23 @@ export class LockBusyError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
+function readProc(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Field 22 (starttime) of /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses. */
+export function processStart(pid: number | 'self'): string | null {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+}
+const BOOT_ID = readProc('/proc/sys/kernel/random/boot_id');
+
+function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -52,27 +84,52 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readLock(path: string): Promise<LockInfo | null> {
-  try {
-    const info = JSON.parse(await readFile(path, 'utf8')) as LockInfo;
-    return typeof info?.token === 'string' ? info : null;
-  } catch {
-    return null;
+/** Whether the owner, on this host, is certainly gone: rebooted since, no such pid, or the pid is another process now. */
+function ownerGone(info: LockInfo): boolean {
+  if (info.boot_id && BOOT_ID && info.boot_id !== BOOT_ID) return true;
+  if (!pidExists(info.pid)) return true;
+  const start = info.proc_start ? processStart(info.pid) : null;
+  return start !== null && start !== info.proc_start;
+}
+
+/** Whether a lock may be taken over: free, its owner gone, or older than staleMs. */
+export function isStale(record: LockRecord | null, staleMs: number, now = Date.now()): boolean {
+  if (record === null || 'released' in record) return true; // a record is linked whole: unreadable means not a lock
+  const started = Date.parse(record.started_at);
+  if (!Number.isFinite(started) || now - started > staleMs) return true;
+  return record.host === hostname() && ownerGone(record);
+}
+
+/** The highest record: its number and content (null when unreadable); null when there is none. */
+async function latest(dir: string): Promise<{ n: number; record: LockRecord | null } | null> {
+  for (let attempt = 0; ; attempt++) {
+    const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    const top = names
+      .filter((n) => RECORD.test(n))
+      .sort()
+      .at(-1);
+    if (top === undefined) return null;
+    try {
+      const record = JSON.parse(await readFile(join(dir, top), 'utf8')) as LockRecord;
+      return { n: Number(top), record: typeof record === 'object' && record !== null ? record : null };
+    } catch (err) {
+      // Tidied away by a newer holder between the listing and the read: list again.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
+      return { n: Number(top), record: null };
+    }
   }
 }
 
-/** Whether a lock may be taken over: its owner is gone, or it is older than staleMs. */
-export function isStale(info: LockInfo | null, staleMs: number, now = Date.now()): boolean {
-  if (info === null) return true; // unreadable: a lock is linked whole, so this is not one being written
-  const started = Date.parse(info.started_at);
-  if (!Number.isFinite(started) || now - started > staleMs) return true;
-  return info.host === hostname() && !alive(info.pid);
-}
+const holderOf = (top: { record: LockRecord | null } | null): LockInfo | null => (top?.record && 'token' in top.record ? top.record : null);
 
 export class TrainingLock {
   private constructor(
-    readonly path: string,
+    readonly dir: string,
     readonly info: LockInfo,
+    private readonly n: number,
   ) {}
 
   /**
@@ -80,25 +137,42 @@ export class TrainingLock {
    * @throws LockBusyError when another owner holds it and it is not stale
    */
   static async acquire(modelDir: string, purpose: string, staleMs = DEFAULT_LOCK_STALE_MS): Promise<TrainingLock> {
-    const path = join(modelDir, LOCK_FILE);
-    const info: LockInfo = { token: randomBytes(16).toString('hex'), host: hostname(), pid: process.pid, started_at: new Date().toISOString(), purpose };
-    const tmp = `${path}.${info.token}`;
+    const dir = join(modelDir, LOCK_DIR);
+    // Not recursive: MODEL_DIR exists, and a read-only or full one then fails with its own code (EROFS, ENOSPC).
+    await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    const info: LockInfo = {
+      token: randomBytes(16).toString('hex'),
+      host: hostname(),
+      pid: process.pid,
+      proc_start: processStart('self'),
+      boot_id: BOOT_ID,
+      started_at: new Date().toISOString(),
+      purpose,
+    };
+    const tmp = join(dir, `tmp-${info.token}`);
     try {
-      await writeFile(tmp, `${JSON.stringify(info)}\n`, { flag: 'wx' });
-      for (let attempt = 0; attempt < 3; attempt++) {
+      await writeDurable(tmp, `${JSON.stringify(info)}\n`);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const top = await latest(dir);
+        if (top !== null && !isStale(top.record, staleMs)) throw new LockBusyError(holderOf(top));
+        const n = (top?.n ?? 0) + 1;
         try {
-          await link(tmp, path);
-          return new TrainingLock(path, info);
+          await link(tmp, join(dir, recordName(n)));
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another process got this number first
+          throw err;
         }
-        const holder = await readLock(path);
-        if (!isStale(holder, staleMs)) throw new LockBusyError(holder);
-        // Take it over: move the stale lock aside (only one of several racing movers gets it) and retry.
-        const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
-        if (await rename(path, aside).then(() => true, () => false)) await rm(aside, { force: true });
+        // A view older than the tidying of lower numbers can link one below the highest: that is no lock.
+        if ((await latest(dir))?.n !== n) {
+          await unlink(join(dir, recordName(n))).catch(() => {});
+          continue;
+        }
+        await tidy(dir, n);
+        return new TrainingLock(dir, info, n);
       }
-      throw new LockBusyError(await readLock(path));
+      throw new LockBusyError(holderOf(await latest(dir)));
     } finally {
       await rm(tmp, { force: true });
     }
@@ -106,19 +180,34 @@ export class TrainingLock {
 
   /** Throws LockBusyError when another owner holds a live lock (a cheap check before a long job). */
   static async check(modelDir: string, staleMs = DEFAULT_LOCK_STALE_MS): Promise<void> {
-    const holder = await readLock(join(modelDir, LOCK_FILE));
-    if (holder !== null && !isStale(holder, staleMs)) throw new LockBusyError(holder);
+    const top = await latest(join(modelDir, LOCK_DIR));
+    if (top !== null && !isStale(top.record, staleMs)) throw new LockBusyError(holderOf(top));
   }
 
-  /** Throws LockBusyError unless the lock still holds this owner's token (fencing before a commit). */
+  /** Throws LockBusyError unless the lock is still this owner's (fencing right before a commit). */
   static async assertHeld(modelDir: string, token: string): Promise<void> {
-    const holder = await readLock(join(modelDir, LOCK_FILE));
+    const holder = holderOf(await latest(join(modelDir, LOCK_DIR)));
     if (holder?.token !== token) throw new LockBusyError(holder);
   }
 
-  /** Releases the lock if it is still this owner's. */
+  /** Releases the lock if it is still this owner's (a taken-over lock is left to its new owner). */
   async release(): Promise<void> {
-    const holder = await readLock(this.path);
-    if (holder?.token === this.info.token) await unlink(this.path).catch(() => {});
+    if ((await latest(this.dir))?.n !== this.n) return;
+    const tmp = join(this.dir, `tmp-${this.info.token}-release`);
+    try {
+      await writeDurable(tmp, `${JSON.stringify({ released: this.info.token })}\n`);
+      await link(tmp, join(this.dir, recordName(this.n + 1))).catch(() => {}); // EEXIST: taken over meanwhile
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+}
+
+/** Removes records below the one before `n` (no decision reads them) and temp files of owners long gone. */
+async function tidy(dir: string, n: number): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    if (RECORD.test(name) && Number(name) < n - 1) await unlink(path).catch(() => {});
+    if (name.startsWith('tmp-') && Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? Date.now()) > 3600_000) await rm(path, { force: true });
   }
 }

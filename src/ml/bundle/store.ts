@@ -2,16 +2,18 @@
  * Model bundles on disk.
  *
  *   MODEL_DIR/
- *     CURRENT                      the served version id, one line (current.ts)
- *     HISTORY                      the versions served, for rollback (current.ts)
+ *     CURRENT                      the served version and the rollback history, one file (current.ts)
  *     versions/<version>/          manifest.json + one file per model
  *
  * Nothing is ever half-written: a version is written into a temporary directory,
  * every file fsynced, the directory renamed into place, and only then is CURRENT
- * replaced, itself through a temp file, fsync and rename. A crash at any instant
- * leaves CURRENT naming a complete version. Loading checks every file's sha256
- * against the manifest, then each model's name tag and feature count, and
- * builds the bundle only when all of it is sound.
+ * replaced, itself through a temp file, fsync and rename: one atomic step that
+ * switches the served version and its history together. A crash at any instant
+ * leaves CURRENT naming a complete version. When that step fails, CURRENT is read
+ * again to tell what happened: a version CURRENT may name is never removed, and
+ * the error says whether the previous version is still served. Loading checks
+ * every file's sha256 against the manifest, then each model's name tag and
+ * feature count, and builds the bundle only when all of it is sound.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -20,27 +22,64 @@ import { sha256 } from '../core/codec.js';
 import { BUNDLE_FORMAT, MODEL_FILES, ModelBundle, type ModelPart } from './bundle.js';
 import type { Manifest, ManifestDraft } from './manifest.js';
 
-import { MANIFEST_FILE, readCurrent, setCurrent, VERSION_PATTERN, VERSIONS_DIR } from './current.js';
+import { MANIFEST_FILE, readCurrent, readState, type ServedState, serving, undoing, VERSION_PATTERN, VERSIONS_DIR, writeState } from './current.js';
 import { BundleLoadError, exists, syncDir, writeDurable } from './files.js';
 
 export { BundleLoadError } from './files.js';
-export { readCurrent, setCurrent } from './current.js';
+export { NoPreviousVersionError, readCurrent, readHistory, readState, setCurrent } from './current.js';
+export type { ServedState } from './current.js';
 /** Versions kept on disk by default, the current one always among them. */
 export const DEFAULT_KEEP = 5;
 
 /**
- * Writes a new version directory and makes it current.
- * @param keep versions kept afterwards (older ones are removed); default 5
- * @returns the new version id
+ * A change of the served version that failed. `served` is what CURRENT names after the failure:
+ * the version served before (nothing changed), or null when CURRENT cannot be read and the outcome
+ * is unknown.
  */
-export async function saveVersion(
-  modelDir: string,
-  draft: ManifestDraft,
-  artifacts: Record<ModelPart, string>,
-  keep = DEFAULT_KEEP,
+export class CommitError extends Error {
+  readonly code: string;
+  constructor(
+    cause: Error,
+    readonly served: string | null,
+  ) {
+    super(served === null ? `${cause.message}; CURRENT cannot be read back, so whether the change took effect is unknown` : `${cause.message}; ${served} is still served`, { cause });
+    this.name = 'CommitError';
+    this.code = served === null ? 'EUNKNOWN' : ((cause as NodeJS.ErrnoException).code ?? 'EIO');
+  }
+}
+
+/**
+ * Writes `next` as MODEL_DIR's served state. Returns normally when CURRENT names next.current
+ * afterwards (also when the rename took effect but reported a failure).
+ * @throws CommitError saying what is served after the failure
+ */
+export async function commitState(modelDir: string, next: ServedState, beforeCommit?: () => Promise<void>): Promise<void> {
+  await beforeCommit?.();
+  try {
+    await writeState(modelDir, next);
+  } catch (err) {
+    const now = await readCurrent(modelDir).catch((e: Error) => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? '' : null));
+    if (now === next.current) return;
+    throw new CommitError(err as Error, now === '' ? 'no version' : now);
+  }
+}
+
+export interface SaveOptions {
+  /** versions kept afterwards (older ones not in the rollback history are removed); default 5 */
+  keep?: number;
   /** runs right before the version is made current (the training lock's fencing check); a throw aborts the save */
-  beforeCommit?: () => Promise<void>,
-): Promise<string> {
+  beforeCommit?: () => Promise<void>;
+  /** false: write the version without serving it (it is kept through this save's pruning); default true */
+  makeCurrent?: boolean;
+}
+
+/**
+ * Writes a new version directory and (unless makeCurrent is false) makes it current.
+ * @returns the new version id
+ * @throws CommitError when the version could not be made current (and says what is served)
+ */
+export async function saveVersion(modelDir: string, draft: ManifestDraft, artifacts: Record<ModelPart, string>, options: SaveOptions = {}): Promise<string> {
+  const { keep = DEFAULT_KEEP, beforeCommit, makeCurrent = true } = options;
   const versionsDir = join(modelDir, VERSIONS_DIR);
   await mkdir(versionsDir, { recursive: true });
   const files: Manifest['files'] = {};
@@ -65,16 +104,33 @@ export async function saveVersion(
     await rename(tmp, final);
     renamed = true;
     await syncDir(versionsDir);
-    await beforeCommit?.();
-    await setCurrent(modelDir, version);
+    if (makeCurrent) {
+      const before = await readState(modelDir).catch(() => null); // a fresh MODEL_DIR has no CURRENT yet
+      await commitState(modelDir, serving(before, version, keep), beforeCommit);
+    }
   } catch (err) {
-    // Leave MODEL_DIR as it was: no temp directory, and no version CURRENT does not name.
-    await rm(renamed ? final : tmp, { recursive: true, force: true }).catch(() => {});
+    // Leave MODEL_DIR as it was: no temp directory, and no version CURRENT does not name. When the
+    // outcome is unknown, CURRENT may name the new version: it stays.
+    if (!(err instanceof CommitError && err.served === null)) await rm(renamed ? final : tmp, { recursive: true, force: true }).catch(() => {});
     throw err;
   }
   // The new version is served from here on; failing to tidy old ones must not undo that.
-  await prune(modelDir, keep).catch(() => {});
+  await prune(modelDir, keep, [version]).catch(() => {});
   return version;
+}
+
+/**
+ * Serves an earlier version again, loaded and checked first: `version` when given (it must be
+ * kept), otherwise the one served before the current one (undoing the last change).
+ * @throws NoPreviousVersionError for a bare rollback with nothing (kept) to go back to
+ * @throws CommitError when the switch failed (and says what is served)
+ */
+export async function rollback(modelDir: string, options: { version?: string; keep?: number; beforeCommit?: () => Promise<void> } = {}): Promise<{ bundle: ModelBundle; previous: string }> {
+  const before = await readState(modelDir);
+  const next = options.version === undefined ? await undoing(modelDir, before) : serving(before, options.version, options.keep ?? DEFAULT_KEEP);
+  const bundle = await loadVersion(modelDir, next.current); // never switch to a version that does not load
+  await commitState(modelDir, next, options.beforeCommit);
+  return { bundle, previous: before.current };
 }
 
 /** Complete versions on disk, oldest first (ids begin with their UTC timestamp). */
@@ -133,12 +189,17 @@ function parseJson(path: string, text: string): unknown {
   }
 }
 
-/** Removes versions beyond the newest `keep` (never the current one) and stale temp dirs. */
-async function prune(modelDir: string, keep: number): Promise<void> {
-  const current = await readCurrent(modelDir);
+/**
+ * Removes what no rollback can reach: versions neither in CURRENT's history (which names at most
+ * `keep` distinct versions) nor among the newest `keep` by id, and stale temp dirs. The history is
+ * protected whatever the ids say (clock skew between hosts, rollbacks by name).
+ */
+async function prune(modelDir: string, keep: number, alsoKeep: readonly string[]): Promise<void> {
+  const state = await readState(modelDir);
+  const kept = new Set([state.current, ...state.history, ...alsoKeep]);
   const versions = await listVersions(modelDir);
-  const doomed = versions.slice(0, Math.max(0, versions.length - keep)).filter((v) => v !== current);
-  for (const v of doomed) await rm(join(modelDir, VERSIONS_DIR, v), { recursive: true, force: true });
+  for (const v of [...versions].reverse()) if (kept.size < keep) kept.add(v);
+  for (const v of versions) if (!kept.has(v)) await rm(join(modelDir, VERSIONS_DIR, v), { recursive: true, force: true });
   const hour = 3600_000;
   for (const name of await readdir(join(modelDir, VERSIONS_DIR))) {
     if (!name.startsWith('.tmp-')) continue;
@@ -148,4 +209,3 @@ async function prune(modelDir: string, keep: number): Promise<void> {
     if (s && Date.now() - s.mtimeMs > hour) await rm(path, { recursive: true, force: true });
   }
 }
-

@@ -199,7 +199,8 @@ export class DriftWindow {
     readonly size: number,
     readonly modelVersion: string,
   ) {
-    this.blockSize = Math.max(1, Math.ceil(size / BLOCKS));
+    // Rounded down: ten whole blocks never hold more than `size` records.
+    this.blockSize = Math.max(1, Math.floor(size / BLOCKS));
     this.offsets = new Int32Array(profile.nFeatures + 1);
     for (let j = 0; j < profile.nFeatures; j++) this.offsets[j + 1] = this.offsets[j] + profile.edges[j].length + 1;
     this.counts = Array.from({ length: BLOCKS }, () => new Uint32Array(this.offsets[profile.nFeatures]));
