@@ -29,7 +29,7 @@ export { readCurrent, setCurrent } from './current.js';
 export const DEFAULT_KEEP = 5;
 
 /**
- * Writes a new version directory and makes it current.
+ * Writes a new version directory and makes it current (unless options.makeCurrent is false).
  * @param keep versions kept afterwards (older ones are removed); default 5
  * @returns the new version id
  */
@@ -40,6 +40,8 @@ export async function saveVersion(
   keep = DEFAULT_KEEP,
   /** runs right before the version is made current (the training lock's fencing check); a throw aborts the save */
   beforeCommit?: () => Promise<void>,
+  /** makeCurrent false: written and kept (a candidate, servable with POST /model/rollback), CURRENT untouched */
+  options: { makeCurrent?: boolean } = {},
 ): Promise<string> {
   const versionsDir = join(modelDir, VERSIONS_DIR);
   await mkdir(versionsDir, { recursive: true });
@@ -66,7 +68,7 @@ export async function saveVersion(
     renamed = true;
     await syncDir(versionsDir);
     await beforeCommit?.();
-    await setCurrent(modelDir, version);
+    if (options.makeCurrent !== false) await setCurrent(modelDir, version);
   } catch (err) {
     // Leave MODEL_DIR as it was: no temp directory, and no version CURRENT does not name.
     await rm(renamed ? final : tmp, { recursive: true, force: true }).catch(() => {});
