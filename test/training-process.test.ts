@@ -92,7 +92,7 @@ describe('killed with SIGKILL', () => {
     const restarted = await start();
     expect(await served(restarted)).toBe(current);
     expect([original, ...(await listVersions(dir))]).toContain(current);
-  });
+  }, 300_000); // up to five 300-tree trainings, each compared with the served models before the write
 });
 
 describe('replicas sharing MODEL_DIR', () => {
