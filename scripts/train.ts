@@ -148,7 +148,7 @@ function comparisonLines(c: Comparison, p: Promotion, version: string): string[]
       })`,
     );
   lines.push(`  rule: ${c.rule}`);
-  lines.push(p.promoted ? `${version} is now served (${p.reason})` : `${version} is kept as a candidate, not served: ${p.reason.replace('<id>', version)}`, '');
+  lines.push(p.promoted ? `${version} is now served: ${p.reason}` : `${version} is not served: ${p.reason.replace('<id>', version)}`, '');
   return lines;
 }
 
