@@ -1,22 +1,26 @@
 /**
  * npm run train -- [--data FILE] [--out DIR] [--contamination 0.05] [--trees 100]
- *                  [--max-depth 10] [--seed 42] [--keep 5]
+ *                  [--max-depth 10] [--seed 42] [--keep 5] [--promote auto|always|never]
  *
  * Trains a model bundle from a CloudWatch CSV (default: the dataset shipped in
- * data/), writes it as a new version under
- * --out (default ./models) and makes it current, then prints the report.
+ * data/), compares it with the version --out (default ./models) serves on the
+ * same hold-out, writes it as a new version and makes it current when not worse
+ * (--promote auto, src/ml/bundle/promote.ts), always, or never, then prints the
+ * report with both sets of figures.
  */
 import { parseArgs } from 'node:util';
 import { readDataset } from '../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../src/paths.js';
 import { mkdir } from 'node:fs/promises';
 import { TrainingLock } from '../src/ml/bundle/lock.js';
-import { saveVersion } from '../src/ml/bundle/store.js';
+import { loadCurrent, saveVersion } from '../src/ml/bundle/store.js';
+import { type Comparison, PROMOTE_MODES, type PromoteMode, type Promotion, type SideFigures, weigh } from '../src/ml/bundle/promote.js';
 import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
 import type { SurrogateRules } from '../src/ml/insight/surrogate.js';
 import { trainModels } from '../src/ml/bundle/train.js';
 
-const USAGE = 'usage: npm run train -- [--data FILE (default data/CloudWatch_Traffic_Web_Attack.csv)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5]';
+const USAGE =
+  'usage: npm run train -- [--data FILE (default data/CloudWatch_Traffic_Web_Attack.csv)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5] [--promote auto|always|never (default auto)]';
 
 function numberArg(values: Record<string, string | boolean | undefined>, key: string): number | undefined {
   const v = values[key];
@@ -36,10 +40,13 @@ async function main(): Promise<void> {
       'max-depth': { type: 'string' },
       seed: { type: 'string' },
       keep: { type: 'string' },
+      promote: { type: 'string', default: 'auto' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const mode = values.promote as PromoteMode;
+  if (!PROMOTE_MODES.includes(mode)) throw new Error(`--promote must be one of ${PROMOTE_MODES.join(', ')}, got "${values.promote}"`);
 
   const started = performance.now();
   const records = await readDataset(values.data!);
@@ -62,12 +69,20 @@ async function main(): Promise<void> {
   await mkdir(values.out!, { recursive: true });
   const lock = await TrainingLock.acquire(values.out!, 'train');
   let version: string;
+  let weighed: { comparison: Comparison; promotion: Promotion };
   try {
-    version = await saveVersion(values.out!, output.draft, output.artifacts, { keep: numberArg(values, 'keep'), beforeCommit: () => TrainingLock.assertHeld(values.out!, lock.info.token) });
+    const served = await loadCurrent(values.out!).catch(() => null); // none yet (or unreadable): nothing to compare with
+    weighed = weigh(output, records, served, mode);
+    version = await saveVersion(values.out!, output.draft, output.artifacts, {
+      keep: numberArg(values, 'keep'),
+      beforeCommit: () => TrainingLock.assertHeld(values.out!, lock.info.token),
+      makeCurrent: weighed.promotion.promoted,
+    });
   } finally {
     await lock.release();
   }
   process.stdout.write(report(values.data!, values.out!, version, output.draft.label_source, output.metrics, output.surrogate, performance.now() - started));
+  process.stdout.write(comparisonLines(weighed.comparison, weighed.promotion, version).join('\n'));
 }
 
 function report(data: string, out: string, version: string, labelSource: string, m: TrainingMetrics, rules: SurrogateRules, ms: number): string {
@@ -107,6 +122,36 @@ function report(data: string, out: string, version: string, labelSource: string,
     '',
   ];
   return lines.join('\n');
+}
+
+/** The new and the served models side by side on the hold-out, and what became of the new one. */
+function comparisonLines(c: Comparison, p: Promotion, version: string): string[] {
+  const f = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(3));
+  const rows: [string, keyof SideFigures][] = [
+    ['ROC AUC (risk_probability)', 'roc_auc'],
+    ['average precision', 'average_precision'],
+    ['verdict precision', 'precision'],
+    ['verdict recall', 'recall'],
+    ['anomaly share', 'anomaly_share'],
+    ['suspicious share', 'suspicious_share'],
+    ['silhouette, Isolation Forest', 'silhouette_isolation_forest'],
+    ['silhouette, IQR baseline', 'silhouette_iqr_baseline'],
+  ];
+  const lines = [`New models against the served ${c.served_version ?? '(none)'} on the same hold-out (${c.holdout_rows} rows, labels ${c.label_source}):`];
+  lines.push(`  ${''.padEnd(30)} ${'new'.padStart(8)} ${'served'.padStart(8)}`);
+  for (const [name, key] of rows) lines.push(`  ${name.padEnd(30)} ${f(c.candidate[key]).padStart(8)} ${f(c.served?.[key]).padStart(8)}`);
+  if (c.drift)
+    lines.push(
+      `  drift of the new data against the served profile: max PSI ${f(c.drift.max_psi)} (${
+        c.drift.features
+          .filter((x) => x.status === 'drifted')
+          .map((x) => x.feature)
+          .join(', ') || 'no feature drifted'
+      })`,
+    );
+  lines.push(`  rule: ${c.rule}`);
+  lines.push(p.promoted ? `${version} is now served: ${p.reason}` : `${version} is not served: ${p.reason.replace('<id>', version)}`, '');
+  return lines;
 }
 
 /** How the detectors combine, and what that measured on the hold-out (see src/ml/decision). */

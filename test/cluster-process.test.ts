@@ -53,7 +53,7 @@ describe('WORKERS=2', () => {
   it('serves a trained version from every worker on the next request', async () => {
     const { server } = await startCluster();
     const before = (await score(server)).version;
-    const res = await fetch(`${server.url}/train?trees=20`, {
+    const res = await fetch(`${server.url}/train?trees=20&promote=always`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv', connection: 'close' },
       body: readFileSync(REAL_DATASET, 'utf8'),

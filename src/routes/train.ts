@@ -32,16 +32,18 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
       schema: {
         tags: ['model'],
         operationId: 'trainModels',
-        summary: 'Train new models online and serve them',
+        summary: 'Train new models online, compare them with the served ones, and serve them when not worse',
         description:
           'Body: the dataset CSV (text/csv, optional label column) or {"records": [...]}. Every record labelled: the Random Forest learns the labels ' +
           '(label_source "provided"); none labelled: labels are derived from the unsupervised detectors ("derived"). Parsing, validation and ' +
-          'training run in a worker thread; /score and /batch keep answering with the old models, and the new version is served from the next ' +
-          'request on. A second /train while one runs, on this or any process sharing MODEL_DIR (a lock in MODEL_DIR), is a 409; data that cannot make a model is a 422; a failed run leaves the served models ' +
+          'training run in a worker thread; /score and /batch keep answering with the old models. The new and the served models are measured ' +
+          'on the same hold-out (the 30% of the new data) and reported side by side in `comparison`; with promote=auto (the default) the new ' +
+          'version is served from the next request on only when not worse there (the rule is in `comparison.rule`, docs/models.md), otherwise it ' +
+          'is kept as a candidate (POST /model/rollback {"version": ...} serves it); promote=always serves it, promote=never keeps it. A second /train while one runs, on this or any process sharing MODEL_DIR (a lock in MODEL_DIR), is a 409; data that cannot make a model is a 422; a failed run leaves the served models ' +
           'and MODEL_DIR as they were.',
         security: ADMIN,
         querystring: TrainQuerySchema,
-        response: responses(Type.Ref('TrainResponse'), 'The new version, persisted and served from the next request on', 400, 401, 403, 409, 413, 415, 422, 500, 503),
+        response: responses(Type.Ref('TrainResponse'), 'The new version, persisted; served from the next request on when `promoted`', 400, 401, 403, 409, 413, 415, 422, 500, 503),
       },
       // Auth and the busy check come before the body is read.
       onRequest: [
@@ -70,17 +72,30 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
           format: /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'json',
           maxRows: trainRowLimit,
           options: { contamination: query.contamination, trees: query.trees, maxDepth: query.max_depth, seed: query.seed },
+          promote: query.promote ?? 'auto',
         });
-        // Load what was written (checksums and all) and swap it in whole.
+        // Load what was written (checksums and all): a candidate too, so a version that does not load is an error now, not at rollback.
         const bundle = await loadVersion(modelDir, done.version);
-        app.models.swap(bundle);
-        await app.cluster.announce(done.version); // every other worker serves it before this answers
+        if (done.promotion.promoted) {
+          app.models.swap(bundle);
+          await app.cluster.announce(done.version); // every other worker serves it before this answers
+        }
         return { done, bundle };
       });
       const durationMs = performance.now() - started;
       app.metrics.trainingDuration.observe(durationMs / 1000);
-      request.log.info({ version: done.version, rows: done.rows, ms: Math.round(durationMs) }, 'trained a new model version');
-      return { model_version: done.version, trained_rows: done.rows, label_source: bundle.manifest.label_source, metrics: bundle.manifest.metrics, duration_ms: durationMs };
+      request.log.info({ version: done.version, rows: done.rows, promoted: done.promotion.promoted, ms: Math.round(durationMs) }, 'trained a new model version');
+      return {
+        model_version: done.version,
+        served_version: app.models.current.version,
+        promoted: done.promotion.promoted,
+        promotion: done.promotion,
+        comparison: done.comparison,
+        trained_rows: done.rows,
+        label_source: bundle.manifest.label_source,
+        metrics: bundle.manifest.metrics,
+        duration_ms: durationMs,
+      };
     },
   );
 }

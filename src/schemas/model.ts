@@ -102,6 +102,16 @@ export const TrainingMetricsSchema = Type.Object(
         holdout_evaluation: Type.Union([EvaluationSchema, Type.Null()], {
           description: 'everything npm run evaluate reports, on the hold-out rows (sources: their hold-out sessions); null without labels',
         }),
+        curves: Type.Optional(
+          Type.Array(
+            Type.Object({
+              detector: Type.String({ description: "a detector's evidence, or combined: the decision's risk_probability" }),
+              roc: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), { description: '[false-positive rate, true-positive rate] points, strictest threshold first' }),
+              pr: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), { description: '[recall, precision] points at the same thresholds' }),
+            }),
+            { description: 'ROC and precision-recall curves on the hold-out (at most 101 points each); with provided labels only' },
+          ),
+        ),
       },
       { description: 'how the detectors combine into the verdict and risk level (with labels: a logistic stacker and precision bands), and what that measured' },
     ),

@@ -19,7 +19,10 @@ export const ScoreResultSchema = Type.Object(
     verdict: Type.Union([Type.Literal('suspicious'), Type.Literal('normal')], { description: VERDICT_RULE }),
     anomaly_score: Type.Number({ description: 'Isolation Forest score 2^(-E[h(x)]/c(psi)), in (0, 1); higher is more anomalous' }),
     is_anomaly: Type.Boolean({ description: 'anomaly_score at or above the threshold fixed at training time from the contamination rate' }),
-    risk_probability: Type.Number({ description: 'probability of the malicious class: with labels, the calibrated combination of the detectors; without, the Random Forest probability that the Isolation Forest would flag the record' }),
+    risk_probability: Type.Number({
+      description:
+        'probability of the malicious class: with labels, the calibrated combination of the detectors; without, the Random Forest probability that the Isolation Forest would flag the record',
+    }),
     baseline_outlier: Type.Boolean({ description: 'outside the IQR fences (Q1 - 1.5 IQR, Q3 + 1.5 IQR) on bytes_in or bytes_out' }),
     novel_fields: Keys(
       'the rare-value detector: keys among src_ip_country_code, protocol, dst_port, response.code whose value was never seen, or seen in under 1% of the training rows that gave the field',
@@ -46,8 +49,8 @@ export const ScoreResultSchema = Type.Object(
         risk_level: 'high',
         reasons: [
           'bytes_in 25.2 MB, above 99.9% of training traffic',
-          'bytes_out 1.6 MB, above 99.9% of training traffic',
-          'avg_packet_size 44.6 KB/s, above 99.9% of training traffic',
+          'bytes_out 1.56 MB, above 99.9% of training traffic',
+          'avg_packet_size (bytes per second) 44.6 KB/s, above 99.9% of training traffic',
           'isolation score 0.673, at or above the anomaly threshold 0.621',
           'response.code not given: scored as a typical training value',
         ],

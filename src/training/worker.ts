@@ -12,8 +12,9 @@ import { CsvError, readCsvRows, recordsFromCsvRows } from '../ml/data/dataset.js
 import type { TrafficRecord } from '../ml/data/record.js';
 import { recordsFromBody, RecordsBodyError } from '../ml/data/records-body.js';
 import { LockBusyError, TrainingLock } from '../ml/bundle/lock.js';
-import { saveVersion } from '../ml/bundle/store.js';
-import { TrainingError, trainModels, type TrainOptions } from '../ml/bundle/train.js';
+import { loadCurrent, saveVersion } from '../ml/bundle/store.js';
+import { type Comparison, type PromoteMode, type Promotion, weigh } from '../ml/bundle/promote.js';
+import { TrainingError, type TrainingOutput, trainModels, type TrainOptions } from '../ml/bundle/train.js';
 
 export interface TrainJob {
   modelDir: string;
@@ -25,10 +26,12 @@ export interface TrainJob {
   format: 'csv' | 'json';
   maxRows: number;
   options: Omit<TrainOptions, 'onProgress' | 'now'>;
+  /** auto: current only when not worse than the served version on the hold-out (src/ml/bundle/promote.ts) */
+  promote: PromoteMode;
 }
 
 export type TrainReply =
-  | { ok: true; version: string; labelSource: string; rows: number }
+  | { ok: true; version: string; labelSource: string; rows: number; comparison: Comparison; promotion: Promotion }
   | { ok: false; kind: 'request'; code: ErrorCode; message: string }
   | { ok: false; kind: 'data'; message: string; field: string }
   | { ok: false; kind: 'write' | 'internal'; message: string; code?: string };
@@ -65,18 +68,35 @@ async function parseBody(job: TrainJob): Promise<TrafficRecord[]> {
   }
 }
 
-async function run(job: TrainJob): Promise<TrainReply> {
-  let output: ReturnType<typeof trainModels>;
+/** The version CURRENT names, or null when there is none or it does not load (nothing to compare with). */
+async function servedBundle(modelDir: string) {
   try {
-    output = trainModels(await parseBody(job), job.options);
+    return await loadCurrent(modelDir);
+  } catch {
+    return null;
+  }
+}
+
+async function run(job: TrainJob): Promise<TrainReply> {
+  let output: TrainingOutput;
+  let weighed: ReturnType<typeof weigh>;
+  try {
+    const records = await parseBody(job);
+    output = trainModels(records, job.options);
+    weighed = weigh(output, records, await servedBundle(job.modelDir), job.promote);
   } catch (err) {
     if (err instanceof RequestError) return { ok: false, kind: 'request', code: err.code, message: err.message };
     if (err instanceof TrainingError) return { ok: false, kind: 'data', message: err.message, field: err.field };
     return { ok: false, kind: 'internal', message: (err as Error).stack ?? String(err) };
   }
   try {
-    const version = await saveVersion(job.modelDir, output.draft, output.artifacts, { keep: job.keep, beforeCommit: () => TrainingLock.assertHeld(job.modelDir, job.lockToken) });
-    return { ok: true, version, labelSource: output.draft.label_source, rows: output.draft.data.rows };
+    const version = await saveVersion(job.modelDir, output.draft, output.artifacts, {
+      keep: job.keep,
+      beforeCommit: () => TrainingLock.assertHeld(job.modelDir, job.lockToken),
+      makeCurrent: weighed.promotion.promoted,
+    });
+    const promotion = { ...weighed.promotion, reason: weighed.promotion.reason.replace('<id>', version) };
+    return { ok: true, version, labelSource: output.draft.label_source, rows: output.draft.data.rows, comparison: weighed.comparison, promotion };
   } catch (err) {
     if (err instanceof LockBusyError) return { ok: false, kind: 'request', code: 'TRAINING_IN_PROGRESS', message: err.message };
     const e = err as NodeJS.ErrnoException;

@@ -125,7 +125,7 @@ describe('through Prism, real traffic matches openapi.yaml', () => {
     const first = JSON.parse(await valid(200, proxy, 'GET', '/model')).version;
     const a = JSON.parse(await valid(200, proxy, 'POST', '/train', { headers: { ...AUTH, ...CSV_TYPE }, body: CSV }));
     const records = (await readCsvRows(CSV)).map((r) => r.raw);
-    const query = '?contamination=0.1&trees=20&max_depth=6&seed=7';
+    const query = '?contamination=0.1&trees=20&max_depth=6&seed=7&promote=always';
     const b = JSON.parse(await valid(200, proxy, 'POST', `/train${query}`, { headers: { ...AUTH, ...JSON_TYPE }, body: JSON.stringify({ records }) }));
     expect(b.metrics.rows).toBe(282);
     const back = JSON.parse(await valid(200, proxy, 'POST', '/model/rollback', { headers: AUTH }));

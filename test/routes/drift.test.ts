@@ -66,7 +66,7 @@ describe('GET /model/drift', () => {
     app = await testApp({ MODEL_DIR: copy.dir, ADMIN_TOKEN });
     await app.inject({ method: 'POST', url: '/batch', headers: { 'content-type': 'text/csv' }, payload: CSV });
     expect((await drift(app)).window.filled).toBe(282);
-    const trained = await app.inject({ method: 'POST', url: '/train?trees=20', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, payload: CSV });
+    const trained = await app.inject({ method: 'POST', url: '/train?trees=20&promote=always', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, payload: CSV });
     expect(trained.statusCode).toBe(200);
     const r = await drift(app);
     expect(r).toMatchObject({ model_version: trained.json().model_version, window: { filled: 0 } });

@@ -134,6 +134,76 @@ describe('POST /train: training', () => {
   });
 });
 
+describe('POST /train: promotion', () => {
+  const served = async () => (await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD })).json().model_version;
+  const figures = ['roc_auc', 'average_precision', 'precision', 'recall', 'anomaly_share', 'suspicious_share', 'silhouette_isolation_forest', 'silhouette_iqr_baseline'];
+
+  it('keeps a worse training (contamination 0.5: half the same traffic suspicious) as a candidate, serves it only when asked', async () => {
+    const before = app.models.current.version;
+    const res = await train(REAL_CSV, { query: '?contamination=0.5&trees=50' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ promoted: false, served_version: before, promotion: { mode: 'auto', promoted: false } });
+    expect(body.comparison).toMatchObject({ served_version: before, label_source: 'derived', outcome: 'worse', holdout_rows: body.metrics.holdout.test_rows });
+    // both sets of figures, side by side, on the same hold-out
+    expect(Object.keys(body.comparison.candidate).sort()).toEqual([...figures].sort());
+    expect(Object.keys(body.comparison.served).sort()).toEqual([...figures].sort());
+    expect(body.comparison.candidate.suspicious_share).toBeGreaterThan(body.comparison.served.suspicious_share + 0.05);
+    expect(body.comparison.worse_on).toContainEqual(expect.stringMatching(/^suspicious share 0.5\d+ against 0.0\d+ served$/));
+    expect(body.comparison.drift.features.length).toBeGreaterThan(0);
+    expect(body.promotion.reason).toContain(`POST /model/rollback {"version": "${body.model_version}"}`);
+    expect(await served()).toBe(before);
+    expect(readFileSync(join(dir, 'CURRENT'), 'utf8').trim()).toBe(before);
+    const model = (await app.inject({ method: 'GET', url: '/model' })).json();
+    expect(model.version).toBe(before);
+    expect(model.versions).toContain(body.model_version);
+    // served when asked, by name
+    const named = await app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH, payload: { version: body.model_version } });
+    expect(named.json()).toEqual({ model_version: body.model_version, previous_version: before });
+    expect(await served()).toBe(body.model_version);
+  });
+
+  it('serves the same worse training at once with promote=always, and keeps a good one with promote=never', async () => {
+    const before = app.models.current.version;
+    const always = (await train(REAL_CSV, { query: '?contamination=0.5&trees=50&promote=always' })).json();
+    expect(always).toMatchObject({ promoted: true, comparison: { outcome: 'worse' }, promotion: { mode: 'always' } });
+    expect(await served()).toBe(always.model_version);
+    const never = (await train(REAL_CSV, { query: '?promote=never' })).json();
+    expect(never).toMatchObject({ promoted: false, served_version: always.model_version, promotion: { mode: 'never' } });
+    expect(await served()).toBe(always.model_version);
+    expect(before).not.toBe(always.model_version);
+  });
+
+  it('serves a training that is not worse on the hold-out', async () => {
+    const res = (await train(REAL_CSV, { query: '?seed=11' })).json();
+    expect(res).toMatchObject({ promoted: true, comparison: { outcome: 'not_worse', worse_on: [] }, promotion: { mode: 'auto', promoted: true } });
+    expect(res.served_version).toBe(res.model_version);
+    expect(await served()).toBe(res.model_version);
+  });
+
+  it('says plainly that 20 rows are too few to compare, with the minimum, and keeps them as a candidate', async () => {
+    const before = app.models.current.version;
+    const res = (await train({ records: syntheticRecords(20, 5).map(({ label: _, ...r }) => r) }, { query: '?contamination=0.2' })).json();
+    expect(res).toMatchObject({ promoted: false, comparison: { outcome: 'too_little_data', holdout_rows: 6, min_holdout_rows: 30 } });
+    expect(res.promotion.reason).toMatch(/hold-out has 6 rows, a comparison needs at least 30/);
+    expect(await served()).toBe(before);
+  });
+
+  it('compares with provided labels on ROC AUC, AP, precision and recall of both', async () => {
+    const res = (await train({ records: syntheticRecords(600, 4) }, { query: '?trees=30' })).json();
+    for (const side of [res.comparison.candidate, res.comparison.served]) {
+      for (const k of ['roc_auc', 'average_precision', 'precision', 'recall']) expect(side[k], k).toEqual(expect.any(Number));
+    }
+    expect(res.comparison.rule).toMatch(/ROC AUC, average precision, verdict precision and recall/);
+  });
+
+  it('refuses an unknown promote mode with a 400 naming it', async () => {
+    const res = await train(REAL_CSV, { query: '?promote=sometimes' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain('promote');
+  });
+});
+
 describe('POST /train: data that cannot make a model leaves everything as it was', () => {
   async function expectUnchanged(res: { statusCode: number; json: () => { message: string } }, status: number, message: RegExp, before: Record<string, string>, version: string) {
     expect(res.statusCode).toBe(status);
@@ -244,7 +314,7 @@ describe('POST /train: data that cannot make a model leaves everything as it was
 describe('POST /model/rollback', () => {
   it('serves the previous version again, then says there is none older', async () => {
     const first = app.models.current.version;
-    const trained = (await train(REAL_CSV, { query: '?seed=3' })).json().model_version;
+    const trained = (await train(REAL_CSV, { query: '?seed=3&promote=always' })).json().model_version;
     const res = await app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ model_version: first, previous_version: trained });
@@ -257,8 +327,8 @@ describe('POST /model/rollback', () => {
 
   it('follows what was served, not the order of version ids, and serves any kept version by name', async () => {
     const first = app.models.current.version;
-    const v1 = (await train(REAL_CSV, { query: '?seed=3' })).json().model_version;
-    const v2 = (await train(REAL_CSV, { query: '?seed=4' })).json().model_version;
+    const v1 = (await train(REAL_CSV, { query: '?seed=3&promote=always' })).json().model_version;
+    const v2 = (await train(REAL_CSV, { query: '?seed=4&promote=always' })).json().model_version;
     const rollback = (payload?: object) => app.inject({ method: 'POST', url: '/model/rollback', headers: AUTH, ...(payload ? { payload } : {}) });
     const served = async () => (await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD })).json().model_version;
 

@@ -57,8 +57,9 @@ function admin(token) {
   return { authorization: `Bearer ${token}` };
 }
 
-export function train(token, file) {
-  return fetch('/train', { method: 'POST', headers: { ...admin(token), 'content-type': 'text/csv' }, body: file }).then(json);
+/** promote: auto (served only when not worse than the served models), always or never */
+export function train(token, file, promote = 'auto') {
+  return fetch(`/train?promote=${encodeURIComponent(promote)}`, { method: 'POST', headers: { ...admin(token), 'content-type': 'text/csv' }, body: file }).then(json);
 }
 
 export function rollback(token) {

@@ -82,3 +82,19 @@ export function drawImportances(id, importances) {
   const entries = Object.entries(importances).sort((a, b) => b[1] - a[1]);
   draw(id, { type: 'bar', data: { labels: entries.map(([f]) => f), datasets: [{ label: 'importance', data: entries.map(([, v]) => v), backgroundColor: BLUE }] }, options: { indexAxis: 'y' } });
 }
+
+const CURVE_COLOURS = ['rgba(31, 95, 191, 0.9)', 'rgba(46, 125, 50, 0.9)', 'rgba(239, 108, 0, 0.9)', 'rgba(106, 27, 154, 0.9)', 'rgba(0, 131, 143, 0.9)'];
+
+/** ROC (kind 'roc') or precision-recall ('pr') curves, one line a detector, the combined decision in red and thicker. */
+export function drawCurves(id, curves, kind) {
+  const datasets = curves.map((c, k) => ({
+    label: c.detector,
+    data: c[kind].map(([x, y]) => ({ x, y })),
+    showLine: true,
+    pointRadius: 0,
+    borderWidth: c.detector === 'combined' ? 3 : 1.5,
+    borderColor: c.detector === 'combined' ? RED : CURVE_COLOURS[k % CURVE_COLOURS.length],
+  }));
+  const [x, y] = kind === 'roc' ? ['false-positive rate', 'true-positive rate'] : ['recall', 'precision'];
+  draw(id, { type: 'scatter', data: { datasets }, options: { scales: { x: { min: 0, max: 1, title: { display: true, text: x } }, y: { min: 0, max: 1, title: { display: true, text: y } } } } });
+}

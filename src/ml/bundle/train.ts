@@ -64,6 +64,8 @@ export interface TrainingOutput {
   artifacts: Record<ModelPart, string>;
   metrics: TrainingMetrics;
   surrogate: SurrogateRules;
+  /** the hold-out rows (indices into the records), where the new and the served models are compared */
+  holdout: Int32Array;
 }
 
 /** Validates the public hyper-parameters; a bad one is a TrainingError naming it. */
@@ -191,7 +193,7 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
     metrics,
   };
   const artifacts = serializeParts({ encoder, scaler, isolationForest: iforest, randomForest: forest, baseline, surrogate, profile, decision });
-  return { draft, artifacts, metrics, surrogate: surrogate.summary };
+  return { draft, artifacts, metrics, surrogate: surrogate.summary, holdout: split.test };
 }
 
 /** 1 where the service will answer `suspicious` for the training row (the same rule as ModelBundle.score). */

@@ -12,7 +12,7 @@ import { IqrBaseline } from '../detectors/baseline.js';
 import { FeatureEncoder } from '../detectors/features.js';
 import { RandomForestClassifier, type RandomForestOptions } from '../detectors/random-forest.js';
 import { novelFields, unseenCount } from '../detectors/rare-values.js';
-import { averagePrecision, rocAuc } from '../insight/evaluate.js';
+import { averagePrecision, curves, rocAuc, type Curves } from '../insight/evaluate.js';
 import { assess, type Evaluation } from '../insight/assess.js';
 import type { ScoreResult } from '../bundle/bundle.js';
 import { bandMetrics, BAND_TARGETS, chooseBands } from './bands.js';
@@ -51,6 +51,8 @@ export interface DecisionReport {
   verdict: { precision: number; recall: number; false_positive_rate: number } | null;
   /** everything npm run evaluate reports, on the hold-out rows (sources: their hold-out sessions); null without labels */
   holdout_evaluation: Evaluation | null;
+  /** ROC and precision-recall curves on the hold-out of each detector and of the combination (last); absent without labels */
+  curves?: ({ detector: string } & Curves)[];
 }
 
 /** The detections of one record against fitted tables; the forest probability and IF score given. */
@@ -170,6 +172,10 @@ export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Ar
     bands: [band('suspicious'), band('high'), band('critical')],
     verdict: { precision: v.precision ?? 0, recall: v.recall, false_positive_rate: fpr },
     holdout_evaluation: assess(Array.from(test, (i) => c.records[i]), results, Math.max(0.01, fpr)),
+    curves: [...EVIDENCE.map((e, j) => ({ detector: e as string, s: column(j) })), { detector: 'combined', s: combined }].flatMap(({ detector, s }) => {
+      const c = curves(yTest, s);
+      return c ? [{ detector, ...c }] : [];
+    }),
   };
   return { decision, report, holdoutVerdicts };
 }

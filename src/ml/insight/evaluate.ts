@@ -151,3 +151,42 @@ export function averagePrecision(truth: ArrayLike<number>, scores: ArrayLike<num
   }
   return ap;
 }
+
+export interface Curves {
+  /** [false-positive rate, true-positive rate] from the strictest threshold to the loosest, (0,0) first */
+  roc: [number, number][];
+  /** [recall, precision] at the same thresholds */
+  pr: [number, number][];
+}
+
+/**
+ * The ROC and precision-recall curves of scores (tied scores one threshold), thinned to at most
+ * `maxPoints` thresholds evenly spaced in rank with the first and last kept, 4 decimals: enough to
+ * draw, small enough for the manifest. null when a class is missing.
+ */
+export function curves(truth: ArrayLike<number>, scores: ArrayLike<number>, maxPoints = 101): Curves | null {
+  const n = truth.length;
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += truth[i] === 1 ? 1 : 0;
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return null;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+  const roc: [number, number][] = [[0, 0]];
+  const pr: [number, number][] = [[0, 1]];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
+    for (let k = i; k <= j; k++) truth[order[k]] === 1 ? tp++ : fp++;
+    roc.push([r4(fp / negatives), r4(tp / positives)]);
+    pr.push([r4(tp / positives), r4(tp / (tp + fp))]);
+    i = j + 1;
+  }
+  const thin = <T>(points: T[]): T[] => {
+    if (points.length <= maxPoints) return points;
+    return Array.from({ length: maxPoints }, (_, k) => points[Math.round((k * (points.length - 1)) / (maxPoints - 1))]);
+  };
+  return { roc: thin(roc), pr: thin(pr) };
+}

@@ -7,17 +7,19 @@
  * statements, and last the fields the record did not give. A detector the
  * decision does not count (weight 0 in the fitted combination; the IQR fences
  * and rare values only where they count) is named in no reason. Numbers are
- * shown with as many digits as it takes to tell them from the figure they are
- * compared with.
+ * shown as src/ml/insight/figures.ts says: each in its own unit, with the digits
+ * that keep the shown comparison true.
  */
 import type { TrafficRecord } from '../data/record.js';
-import type { IqrBaseline, ProfileMeasure } from '../detectors/baseline.js';
+import type { IqrBaseline } from '../detectors/baseline.js';
 import { measure, PROFILE_MEASURES } from '../detectors/baseline.js';
 import { CATEGORICAL, CATEGORICAL_KEYS, type FeatureEncoder } from '../detectors/features.js';
 import { RARE_SHARE } from '../detectors/rare-values.js';
 import type { Decision, Detections, RiskLevel } from '../decision/decision.js';
+import { format, measureLabel } from './figures.js';
 
 export type { Detections, RiskLevel, Verdict } from '../decision/decision.js';
+export { format } from './figures.js';
 
 /** risk_probability at or above which the classifier calls a record malicious (the metrics' forest count) */
 export const RISK_CUTOFF = 0.5;
@@ -60,12 +62,12 @@ export function explain(input: ExplainInput): readonly string[] {
     const min = baseline.quantile(m, 0);
     let r: Reason | null = null;
     if (max === min) {
-      if (v !== max) r = { strength: 5, text: `${m} ${format(m, v, max)}, training traffic was always ${format(m, max, v)}` };
-    } else if (v > max) r = { strength: 5, text: `${m} ${format(m, v, max)}, above all training traffic (max ${format(m, max, v)})` };
-    else if (v < min) r = { strength: 4.5, text: `${m} ${format(m, v, min)}, below all training traffic (min ${format(m, min, v)})` };
-    else if (rank >= 0.999) r = { strength: 4, text: `${m} ${format(m, v)}, above 99.9% of training traffic` };
-    else if (rank <= 0.001) r = { strength: 3.5, text: `${m} ${format(m, v)}, below 99.9% of training traffic` };
-    else if (rank >= 0.99) r = { strength: 3, text: `${m} ${format(m, v)}, above 99% of training traffic` };
+      if (v !== max) r = { strength: 5, text: `${measureLabel(m)} ${format(m, v, max)}, training traffic was always ${format(m, max, v)}` };
+    } else if (v > max) r = { strength: 5, text: `${measureLabel(m)} ${format(m, v, max)}, above all training traffic (max ${format(m, max, v)})` };
+    else if (v < min) r = { strength: 4.5, text: `${measureLabel(m)} ${format(m, v, min)}, below all training traffic (min ${format(m, min, v)})` };
+    else if (rank >= 0.999) r = { strength: 4, text: `${measureLabel(m)} ${format(m, v)}, above 99.9% of training traffic` };
+    else if (rank <= 0.001) r = { strength: 3.5, text: `${measureLabel(m)} ${format(m, v)}, below 99.9% of training traffic` };
+    else if (rank >= 0.99) r = { strength: 3, text: `${measureLabel(m)} ${format(m, v)}, above 99% of training traffic` };
     if (r) {
       out.push(r);
       described.add(m);
@@ -75,7 +77,7 @@ export function explain(input: ExplainInput): readonly string[] {
     if (described.has(f.measure)) continue;
     const v = measure(record, f.measure);
     const fence = v > f.high ? f.high : f.low;
-    out.push({ strength: 2.5, text: `${f.measure} ${format(f.measure, v, fence)}, ${v > f.high ? 'above' : 'below'} the IQR fence ${format(f.measure, fence, v)}` });
+    out.push({ strength: 2.5, text: `${measureLabel(f.measure)} ${format(f.measure, v, fence)}, ${v > f.high ? 'above' : 'below'} the IQR fence ${format(f.measure, fence, v)}` });
   }
   if (detections.novel > 0) {
     for (const field of CATEGORICAL) {
@@ -102,33 +104,4 @@ export function explain(input: ExplainInput): readonly string[] {
 
 function pct(share: number): string {
   return `${(share * 100).toFixed(share < 0.001 ? 2 : 1)}%`;
-}
-
-/**
- * Human units: bytes as B/KB/MB/GB (powers of 1000), seconds, bytes per second. Given the figure it
- * is compared with, it adds digits (up to 6 decimals) until the two read differently, so that
- * "600.123 s" is never shown as "600 s, training traffic was always 600 s".
- */
-export function format(m: ProfileMeasure, v: number, comparedWith?: number): string {
-  const unit = m === 'session_duration_s' ? 's' : m === 'avg_packet_size' ? 'B/s' : 'B';
-  // Both figures in the unit of the larger, so they read side by side.
-  const magnitude = Math.max(Math.abs(v), Math.abs(comparedWith ?? v));
-  const [scale, prefix] = m === 'session_duration_s' ? [1, ''] : (SCALES.find(([s]) => magnitude >= s) ?? [1, '']);
-  const x = v / scale;
-  let digits = Number.isInteger(x) ? 0 : Math.abs(x) >= 100 ? 0 : 1;
-  if (comparedWith !== undefined && comparedWith !== v) {
-    const y = comparedWith / scale;
-    while (digits < 6 && x.toFixed(digits) === y.toFixed(digits)) digits++;
-  }
-  return `${trimZeros(x.toFixed(digits))} ${prefix}${unit}`;
-}
-
-const SCALES: readonly (readonly [number, string])[] = [
-  [1e9, 'G'],
-  [1e6, 'M'],
-  [1e3, 'K'],
-];
-
-function trimZeros(s: string): string {
-  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }

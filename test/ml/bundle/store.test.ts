@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRecord } from '../../../src/ml/data/record.js';
-import { BundleLoadError, listVersions, loadCurrent, NoPreviousVersionError, readCurrent, readHistory, rollback, saveVersion, setCurrent } from '../../../src/ml/bundle/store.js';
+import { BundleLoadError, listVersions, loadCurrent, loadVersion, NoPreviousVersionError, readCurrent, readHistory, rollback, saveVersion, setCurrent } from '../../../src/ml/bundle/store.js';
 import { caught } from '../../helpers/errors.js';
 import { trainModels, type TrainingOutput } from '../../../src/ml/bundle/train.js';
 import { syntheticRecords } from '../../fixtures/synthetic.js';
@@ -35,6 +35,15 @@ async function loadError(): Promise<BundleLoadError> {
 }
 
 describe('model store', () => {
+  it('keeps a version without making it current when asked (a candidate), loadable by name', async () => {
+    const served = await saveVersion(dir, trained.draft, trained.artifacts);
+    const candidate = train(2);
+    const version = await saveVersion(dir, candidate.draft, candidate.artifacts, { keep: 5, makeCurrent: false });
+    expect(await readCurrent(dir)).toBe(served);
+    expect(await listVersions(dir)).toEqual([served, version]);
+    expect((await loadVersion(dir, version)).serialize()).toEqual(candidate.artifacts);
+  });
+
   it('saves, points CURRENT at the version, and loads a bundle that scores identically', async () => {
     const version = await saveVersion(dir, trained.draft, trained.artifacts);
     expect(await readCurrent(dir)).toBe(version);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, classificationMetrics, rocAuc, silhouetteScore, stratifiedSplit } from '../../../src/ml/insight/evaluate.js';
+import { averagePrecision, classificationMetrics, curves, rocAuc, silhouetteScore, stratifiedSplit } from '../../../src/ml/insight/evaluate.js';
 import { matrixFromRows } from '../../../src/ml/core/matrix.js';
 import { Random } from '../../../src/ml/core/random.js';
 
@@ -40,5 +40,26 @@ describe('ranking metrics', () => {
     expect(rocAuc([0, 1], [0.5, 0.5])).toBe(0.5);
     expect(rocAuc([1, 1], [0.2, 0.3])).toBeNull();
     expect(averagePrecision([0, 0], [0.2, 0.3])).toBeNull();
+  });
+});
+
+describe('curves', () => {
+  it('run from (0,0) to (1,1), and their trapezoid area is the ROC AUC', () => {
+    const rng = new Random(5);
+    const truth = Uint8Array.from({ length: 400 }, () => (rng.nextFloat() < 0.2 ? 1 : 0));
+    const scores = Float64Array.from(truth, (t) => t * 0.5 + rng.nextFloat());
+    const c = curves(truth, scores)!;
+    expect(c.roc[0]).toEqual([0, 0]);
+    expect(c.roc.at(-1)).toEqual([1, 1]);
+    expect(c.pr.at(-1)![0]).toBe(1);
+    let area = 0;
+    for (let k = 1; k < c.roc.length; k++) area += ((c.roc[k][0] - c.roc[k - 1][0]) * (c.roc[k][1] + c.roc[k - 1][1])) / 2;
+    expect(area).toBeCloseTo(rocAuc(truth, scores)!, 2);
+    expect(c.roc.length).toBeLessThanOrEqual(101);
+  });
+
+  it('are null with one class, and pass through (0,1) for a perfect ranking', () => {
+    expect(curves([1, 1], [0.2, 0.3])).toBeNull();
+    expect(curves([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])!.roc).toContainEqual([0, 1]);
   });
 });

@@ -103,7 +103,7 @@ describe('numbers outside everything seen in training', () => {
     for (const [seconds, text] of [
       [0, 'session_duration_s 0 s, training traffic was always 600 s'],
       [600.1, 'session_duration_s 600.1 s, training traffic was always 600 s'],
-      [86_400, 'session_duration_s 86400 s, training traffic was always 600 s'],
+      [86_400, 'session_duration_s 86,400 s, training traffic was always 600 s'],
     ] as const) {
       const r = committed.score(parseRecord({ ...base, end_time: new Date(start + seconds * 1000).toISOString() }));
       expect(['medium', 'high', 'critical'], String(seconds)).toContain(r.risk_level);
@@ -120,10 +120,7 @@ describe('numbers outside everything seen in training', () => {
 });
 
 describe('reasons agree with the verdict', () => {
-  const all: ScoreResult[] = [
-    ...realRows.map((raw) => committed.score(parseRecord(raw))),
-    ...syntheticRecords(10_000, 21).map((raw) => synthetic.score(parseRecord(raw))),
-  ];
+  const all: ScoreResult[] = [...realRows.map((raw) => committed.score(parseRecord(raw))), ...syntheticRecords(10_000, 21).map((raw) => synthetic.score(parseRecord(raw)))];
 
   it('gives no reason to a low-risk record, and some to every other', () => {
     for (const r of all) {
@@ -146,6 +143,14 @@ describe('reasons agree with the verdict', () => {
     const reason = r.reasons.find((t) => t.startsWith('session_duration_s'));
     expect(reason).toBe('session_duration_s 600.1 s, training traffic was always 600 s');
   });
+
+  it('gives the figures of the reported examples in their own units: bytes_in 10^15 - 1, a 1.1 MB bytes_out', () => {
+    const huge = committed.score(parseRecord({ ...realRows[0], bytes_in: 999_999_999_999_999 })).reasons;
+    expect(huge).toContain('bytes_in 1,000 TB, above all training traffic (max 25.2 MB)');
+    expect(huge).toContain('avg_packet_size (bytes per second) 1.67 TB/s, above all training traffic (max 44.6 KB/s)');
+    const out = committed.score(parseRecord({ ...realRows[0], bytes_out: 1_100_000 })).reasons;
+    expect(out).toContain('bytes_out 1.1 MB, above the IQR fence 49 KB');
+  });
 });
 
 describe('surrogate rules (ml-cart)', () => {
@@ -156,14 +161,18 @@ describe('surrogate rules (ml-cart)', () => {
     const suspicious = s.rules.filter((r) => r.verdict === 'suspicious');
     expect(suspicious.some((r) => r.conditions.some((c) => /^(bytes_in|bytes_out|avg_packet_size|transfer_ratio) /.test(c)))).toBe(true);
     expect(s.rules.reduce((n, r) => n + r.support, 0)).toBe(282);
-    for (const r of s.rules) expect(r.conditions.every((c) => /^[a-z_]+ (>=|<) [0-9.]+( (K|M|G)?(B|B\/s|s))?$/.test(c))).toBe(true);
+    for (const r of s.rules) expect(r.conditions.every((c) => /^[a-z_]+ (>=|<) [0-9.,]+( (K|M|G|T)?(B|B\/s|s))?$/.test(c))).toBe(true);
   });
 });
 
 describe('recommendations', () => {
   it('recommends blocking 155.91.45.242 on the real dataset, most severe first', () => {
     const records: TrafficRecord[] = realRows.map(parseRecord);
-    const { recommendations } = summarize(records, records.map((r) => committed.score(r)), committed.flagRate);
+    const { recommendations } = summarize(
+      records,
+      records.map((r) => committed.score(r)),
+      committed.flagRate,
+    );
     expect(recommendations[0]).toMatchObject({ src_ip: '155.91.45.242', action: 'block' });
     expect(recommendations.filter((r) => r.action === 'block').map((r) => r.src_ip)).toEqual(['155.91.45.242']);
     expect(recommendations[0].reasons.join(' ')).not.toMatch(/bytes/);
