@@ -189,6 +189,17 @@ describe('failed, canceled, unknown', () => {
   });
 });
 
+describe('metrics', () => {
+  it('counts jobs by state, records scored by jobs and job durations', async () => {
+    await finished((await create(CSV)).json().id);
+    const text = (await app.inject({ url: '/metrics' })).body;
+    expect(Number(/^scoring_jobs\{state="succeeded"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^scoring_jobs\{state="running"\} \d+$/m);
+    expect(Number(/^scoring_jobs_records_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(282);
+    expect(Number(/^scoring_job_duration_seconds_count\{state="succeeded"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+  });
+});
+
 describe('caps and retention', () => {
   it('413 past JOBS_BODY_LIMIT (also after gunzip), 429 past JOBS_MAX_CONCURRENT, 507 past JOBS_MAX_DISK_BYTES', async () => {
     const own = mkdtempSync(join(tmpdir(), 'jobs-caps-'));
