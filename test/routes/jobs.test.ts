@@ -101,7 +101,7 @@ describe('POST /jobs and its results', () => {
       const res = await create(payload, headers);
       expect(res.statusCode, headers['content-type']).toBe(202);
       const done = await finished(res.json().id);
-      expect(done.state).toBe('succeeded');
+      expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
       const results = await app.inject({ url: `/jobs/${done.id}/results` });
       expect(ndjsonOf(results.body)).toEqual(batch.results);
       expect(done.summary).toEqual(batch.summary);
@@ -137,7 +137,7 @@ describe('failed, canceled, unknown', () => {
     lines[2001] = lines[2001].replace(/^\d+/, 'lots');
     const done = await finished((await create(lines.join('\n'))).json().id);
     expect(done.state).toBe('failed');
-    expect(done.error).toMatchObject({ line: 2002, field: 'bytes_in' });
+    expect(done.error, JSON.stringify(done.error)).toMatchObject({ line: 2002, field: 'bytes_in' });
     expect(done.error!.message).toMatch(/^CSV line 2002: bytes_in/);
     expect((await app.inject({ url: `/jobs/${done.id}/results` })).statusCode).toBe(409);
   });
@@ -147,7 +147,7 @@ describe('failed, canceled, unknown', () => {
     for (const n of [5, 500, 2500]) lines[n - 1] = lines[n - 1].replace(/^\d+/, 'x'.repeat(100));
     const res = await create(lines.join('\n'), { 'content-type': 'text/csv' }, '/jobs?on_error=skip&max_errors=5');
     const done = await finished(res.json().id);
-    expect(done.state).toBe('succeeded');
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
     expect(done.records_scored).toBe(2820 - 3);
     expect(done.records_skipped).toBe(3);
     expect(done.skipped).toEqual([5, 500, 2500].map((line) => ({ line, field: 'bytes_in', value: `${'x'.repeat(64)}…` })));
