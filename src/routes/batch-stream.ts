@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { Spool } from '../http/spool.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { errorBody } from '../errors.js';
 import type { ModelBundle, ScoreObserver, ScoreResult } from '../ml/bundle/bundle.js';
@@ -62,6 +63,34 @@ function discardRest(body: Readable, maxBytes: number): void {
     if (discarded > maxBytes) (body as Readable & { socket?: { destroy(): void } }).socket?.destroy();
   });
   body.resume();
+}
+
+/**
+ * Output kept in memory for a client that is not reading (past it, in a temporary file): a client that
+ * sends its whole body before it reads gets every line after its upload, and the server's memory stays
+ * bounded meanwhile (src/http/spool.ts).
+ */
+export const SPOOL_MEMORY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The lines as a response body, produced as fast as the body arrives whether or not the client reads:
+ * waiting for the client would stop reading its body, a deadlock with a client that reads only after
+ * sending. When the client goes away, producing stops (the generator's finally discards the body's rest).
+ */
+export function spooled(lines: AsyncGenerator<string>): Readable {
+  const spool = new Spool(SPOOL_MEMORY_BYTES);
+  void (async () => {
+    try {
+      for await (const text of lines) {
+        if (spool.destroyed) break;
+        await spool.add(text);
+      }
+      spool.finish();
+    } catch (err) {
+      spool.destroy(err as Error);
+    }
+  })();
+  return spool;
 }
 
 /** The response lines: one result per record, then the summary; or an error line where the input goes wrong. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
@@ -7,7 +7,7 @@ import { ServiceError } from '../errors.js';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
 import { summarize } from '../ml/insight/summary.js';
 import { PUBLIC, responses } from '../schemas/common.js';
-import { CHUNK, chunksOf, NDJSON, ndjsonLines, wantsStream } from './batch-stream.js';
+import { CHUNK, chunksOf, NDJSON, ndjsonLines, spooled, wantsStream } from './batch-stream.js';
 import { parseRecords } from './records.js';
 
 export default async function batchRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
@@ -51,7 +51,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
         const format = /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
         const source = 'pipe' in body ? (body as Readable) : parseRecords(request, batchLimit);
         reply.type(NDJSON);
-        return reply.send(Readable.from(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit), bundle, observer)));
+        return reply.send(spooled(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit), bundle, observer)));
       }
       const records = parseRecords(request, batchLimit);
       // Scored a chunk at a time with a yield in between, so a 10,000-record batch does not hold up /healthz.
