@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { Spool } from '../http/spool.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { errorBody } from '../errors.js';
-import type { ModelBundle, ScoreObserver, ScoreResult } from '../ml/bundle/bundle.js';
+import type { ModelBundle, ScoreObserver } from '../ml/bundle/bundle.js';
 import { recordChunks, type RecordStreamOptions, RecordStreamError, type SkippedRecord, type StreamFormat } from '../ml/data/record-stream.js';
 import type { TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';

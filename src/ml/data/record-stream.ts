@@ -34,10 +34,10 @@ export interface SkippedRecord {
 /** Characters of an offending value kept in a skip report. */
 const VALUE_CHARS = 64;
 
-/** A skip report for `err` at `line`; `valueOf` gives the raw value of a field. */
-export function skippedRecord(err: Error, line: number, valueOf: (field: string) => unknown): SkippedRecord {
+/** A skip report for `err` at `line`; `fieldValue` gives the raw value of a field. */
+export function skippedRecord(err: Error, line: number, fieldValue: (field: string) => unknown): SkippedRecord {
   const field = err instanceof RecordError ? err.field : 'record';
-  const raw = valueOf(field);
+  const raw = fieldValue(field);
   const text = raw === undefined || raw === null ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
   return { line, field, value: text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS)}…` : text, message: err.message };
 }
@@ -109,11 +109,11 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
   let header: string[] | null = null;
   let skippedCount = 0;
   /** Skip mode: reports a bad record; past maxErrors, or without skip mode, it stops the stream. */
-  const skip = (err: Error, line: number, valueOf: (field: string) => unknown): void => {
+  const skip = (err: Error, line: number, fieldValue: (field: string) => unknown): void => {
     const known = err instanceof RecordError || err instanceof CsvError || err instanceof RecordStreamError;
     if (!options.onSkip || !known || (err instanceof CsvError && header === null)) throw err;
     if (++skippedCount > maxErrors) throw new RecordStreamError('INVALID_RECORD', `more than ${maxErrors} bad records (max_errors); the next one: ${err.message}`);
-    options.onSkip(skippedRecord(err, line, valueOf));
+    options.onSkip(skippedRecord(err, line, fieldValue));
   };
   let pending: TrafficRecord[] = [];
   let bytes = 0;
