@@ -19,7 +19,8 @@ import { type JobQuery, JobQuerySchema } from '../schemas/jobs.js';
 /** The responses with a 202 (the stored job) where responses() puts a 200. */
 function accepted(all: Record<number, TSchema>): Record<number, TSchema> {
   const { 200: _ok, ...errors } = all;
-  return { 202: Type.Ref('Job', { description: 'The body is stored and the job queued; Location: /jobs/{id}' }), ...errors };
+  const location = { location: Type.String({ description: 'the job: /jobs/{id}' }) };
+  return { 202: Type.Ref('Job', { description: 'The body is stored and the job queued', headers: location }), ...errors };
 }
 
 export default async function jobsCreateRoute(app: FastifyInstance): Promise<void> {

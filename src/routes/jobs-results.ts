@@ -34,6 +34,7 @@ export default async function jobsResultsRoute(app: FastifyInstance): Promise<vo
   app.get(
     '/jobs/:id/results',
     {
+      config: { jobResults: true },
       schema: {
         tags: ['jobs'],
         operationId: 'getJobResults',
