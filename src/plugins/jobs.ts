@@ -6,7 +6,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { mkdir } from 'node:fs/promises';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Config } from '../config.js';
 import { JobRunner } from '../jobs/runner.js';
@@ -63,7 +62,7 @@ async function jobsPlugin(app: FastifyInstance, opts: { config: Config }): Promi
 
   let sweeper: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
-    await mkdir(config.jobsDir, { recursive: true });
+    // JOBS_DIR is made by the first job (building the app, e.g. for the OpenAPI document, leaves no trace).
     // Jobs a dead process left queued or running are reported failed now, not at their first GET.
     await store.unfinished(runner.mine);
     await store.sweep(config.jobsTtlSeconds, runner.mine);

@@ -16,6 +16,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 
 /**
  * Bytes of a refused body read and thrown away before the connection is closed: room for the files
@@ -40,7 +41,8 @@ export function discardBody(raw: IncomingMessage, limit: number, done: () => voi
 async function refusalsPlugin(app: FastifyInstance): Promise<void> {
   app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
-    if (reply.statusCode >= 400 && !raw.complete && !raw.destroyed && !raw.readableEnded) {
+    // A real connection only (inject() has none to keep open).
+    if (reply.statusCode >= 400 && raw.socket instanceof Socket && !raw.complete && !raw.destroyed && !raw.readableEnded) {
       const close = String(reply.getHeader('connection') ?? '').toLowerCase() === 'close';
       // Closing now would reset the connection while the client still sends: close once the body is in.
       if (close) reply.removeHeader('connection');
