@@ -7,7 +7,8 @@
  * the summary go to stderr. Every failure exits 1 with a message (a bad record
  * names its line and field, a bundle that does not load its file and reason);
  * SIGINT and SIGTERM stop the run and exit 130 and 143. Either way no output
- * file and no temporary file is left behind.
+ * file and no temporary file is left behind. With --on-error skip, bad records
+ * are left out and listed (line, field, value) after the summary, up to --max-errors.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,9 @@ import { readCurrent } from '../src/ml/bundle/current.js';
 import { bundleBytes, scoreFile, threadLimits } from '../src/offline/score-file.js';
 import { COMMITTED_MODEL_DIR } from '../src/paths.js';
 
-const USAGE = 'usage: npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N]';
+const USAGE = 'usage: npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N] [--on-error stop|skip] [--max-errors N (default 1000)]';
+/** Skipped records listed one a line on stderr; past it, only the count. */
+const LISTED_SKIPS = 100;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'model-dir': { type: 'string', default: process.env.MODEL_DIR ?? COMMITTED_MODEL_DIR },
       threads: { type: 'string' },
+      'on-error': { type: 'string', default: 'stop' },
+      'max-errors': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -31,6 +36,10 @@ async function main(): Promise<void> {
   if (!values.data) throw new Error(`--data is required\n${USAGE}`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new Error('--threads must be an integer from 1 to 64');
+  const onError = values['on-error'];
+  if (onError !== 'stop' && onError !== 'skip') throw new Error('--on-error must be stop or skip');
+  const maxErrors = values['max-errors'] === undefined ? undefined : Number(values['max-errors']);
+  if (maxErrors !== undefined && !(Number.isInteger(maxErrors) && maxErrors >= 0)) throw new Error('--max-errors must be a whole number');
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   // A signal stops the run like any failure: the temp output is removed before the process exits.
   const stop = new AbortController();
@@ -48,6 +57,8 @@ async function main(): Promise<void> {
     output: values.out ?? null,
     modelDir: values['model-dir']!,
     threads,
+    onError,
+    maxErrors,
     onProgress: (records, seconds) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`),
   });
   const s = result.summary;
@@ -57,6 +68,11 @@ async function main(): Promise<void> {
     ...s.recommendations.slice(0, 10).map((r) => `  ${r.action.padEnd(11)} ${r.src_ip.padEnd(40)} ${r.reasons.join(', ')}`),
   ];
   if (values.out) lines.splice(1, 0, `written to ${values.out}`);
+  if (onError === 'skip') {
+    lines.push(`skipped ${fmt(result.skipped.length)} bad records`);
+    for (const k of result.skipped.slice(0, LISTED_SKIPS)) lines.push(`  line ${k.line}: ${k.field} = ${JSON.stringify(k.value)} (${k.message})`);
+    if (result.skipped.length > LISTED_SKIPS) lines.push(`  ... ${fmt(result.skipped.length - LISTED_SKIPS)} more`);
+  }
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 

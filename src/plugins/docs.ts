@@ -49,6 +49,19 @@ const NDJSON_RESULTS = {
     'a bad record or body mid-stream ends it with a line {"error": Error} naming the line and field (the status is already 200).',
 };
 
+const JOB_NDJSON = 'One TrafficRecord JSON object a line. Errors name the NDJSON line.';
+const JOB_RESULTS_NDJSON = 'The default: one ScoreResult JSON object a line, in input order.';
+const JOB_RESULTS_CSV =
+  "With Accept: text/csv: the input's columns (a JSON body's records under the dataset's column names), then verdict, risk_level, anomaly_score, " +
+  'risk_probability, baseline_outlier, is_anomaly, novel_fields, missing_fields, reasons, model_version; a row per record in input order.';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** GET /jobs/{id}/results: documented as NDJSON or CSV */
+    jobResults?: boolean;
+  }
+}
+
 async function docsPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -59,6 +72,7 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       servers: [{ url: '/', description: 'the service serving this document' }],
       tags: [
         { name: 'scoring', description: 'Verdicts for traffic records' },
+        { name: 'jobs', description: 'Scoring jobs: files of any size scored in the background, results fetched when done' },
         { name: 'model', description: 'The served model bundle and its training' },
         { name: 'operations', description: 'Health probes and metrics' },
       ],
@@ -72,6 +86,20 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
     // body schema in their config (documentedBody) and it is put back here.
     transform: ({ schema, url, route }) => {
       if (route.config?.optionalBody) schema = { ...schema, [OPTIONAL_BODY]: true } as typeof schema;
+      // POST /jobs reads its body itself: CSV, NDJSON or {"records": [...]}, gzip allowed.
+      if (route.config?.jobBody) {
+        const content = { 'text/csv': { schema: CSV_BODY }, [NDJSON]: { schema: { ...NDJSON_BODY, description: JOB_NDJSON } }, 'application/json': { schema: { $ref: 'RecordsBody' } } };
+        return { schema: { ...schema, body: { content } }, url };
+      }
+      // GET /jobs/{id}/results: NDJSON or CSV from disk, whole or a byte range.
+      if (route.config?.jobResults) {
+        const response = schema.response as Record<string, { description?: string }>;
+        const content = () => ({ [NDJSON]: { schema: { type: 'string', description: JOB_RESULTS_NDJSON } }, 'text/csv': { schema: { type: 'string', description: JOB_RESULTS_CSV } } });
+        return {
+          schema: { ...schema, response: { ...response, 200: { description: response[200].description, content: content() }, 206: { description: response[206].description, content: content() } } },
+          url,
+        };
+      }
       const json = schema?.body ?? (route.config?.documentedBody ? { $ref: route.config.documentedBody } : undefined);
       if (!json) return { schema, url };
       if (!route.config?.takesCsv) return { schema: { ...schema, body: json }, url };

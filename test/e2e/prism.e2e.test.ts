@@ -159,4 +159,41 @@ describe('through Prism, real traffic matches openapi.yaml', () => {
     await invalid(415, proxy, 'POST', '/score', { headers: CSV_TYPE, body: CSV });
     await invalid(400, proxy, 'POST', '/train?contamination=2', { headers: { ...AUTH, ...CSV_TYPE }, body: CSV });
   });
+
+  it('runs scoring jobs as documented: create (CSV, NDJSON, JSON), poll, results (NDJSON, CSV, a range), cancel and remove, the errors', async () => {
+    const records = (await readCsvRows(CSV)).map((r) => r.raw);
+    const bodies: [Record<string, string>, string][] = [
+      [CSV_TYPE, CSV],
+      [{ 'content-type': 'application/x-ndjson' }, records.map((r) => JSON.stringify(r)).join('\n')],
+      [JSON_TYPE, JSON.stringify({ records })],
+    ];
+    for (const [headers, body] of bodies) {
+      const { id } = JSON.parse(await valid(202, proxy, 'POST', '/jobs?on_error=skip&max_errors=5', { headers, body }));
+      let state = 'queued';
+      for (let i = 0; i < 300 && (state === 'queued' || state === 'running'); i++) {
+        state = JSON.parse(await valid(200, proxy, 'GET', `/jobs/${id}`)).state;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(state).toBe('succeeded');
+      expect((await valid(200, proxy, 'GET', `/jobs/${id}/results`)).trim().split('\n')).toHaveLength(282);
+      expect((await valid(200, proxy, 'GET', `/jobs/${id}/results`, { headers: { accept: 'text/csv' } })).trim().split('\n')).toHaveLength(283);
+      expect(await valid(206, proxy, 'GET', `/jobs/${id}/results`, { headers: { range: 'bytes=0-99' } })).toHaveLength(100);
+      await valid(416, proxy, 'GET', `/jobs/${id}/results`, { headers: { range: 'bytes=999999999-' } });
+      await valid(204, proxy, 'DELETE', `/jobs/${id}`);
+      await valid(404, proxy, 'GET', `/jobs/${id}`);
+    }
+    // A failed job: its error, and no results (409).
+    const { id } = JSON.parse(await valid(202, proxy, 'POST', '/jobs', { headers: CSV_TYPE, body: CSV.replace('5602,12990', '5602,lots') }));
+    let job = { state: 'queued', error: null as unknown };
+    for (let i = 0; i < 300 && (job.state === 'queued' || job.state === 'running'); i++) {
+      job = JSON.parse(await valid(200, proxy, 'GET', `/jobs/${id}`));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatchObject({ line: 2, field: 'bytes_out' });
+    await valid(409, proxy, 'GET', `/jobs/${id}/results`);
+    await valid(404, proxy, 'DELETE', '/jobs/AAAAAAAAAAAAAAAAAAAAAA');
+    await invalid(415, proxy, 'POST', '/jobs', { headers: { 'content-type': 'text/plain' }, body: CSV });
+    await invalid(400, proxy, 'POST', '/jobs?on_error=sometimes', { headers: CSV_TYPE, body: CSV });
+  });
 });

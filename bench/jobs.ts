@@ -1,0 +1,110 @@
+/**
+ * npm run bench:jobs: a 1,000,000-record scoring job against `npm run score` on the same file, in one run.
+ *
+ * 1. `node dist/scripts/score.js` (CSV out): records/s, wall clock from start to exit.
+ * 2. The same file as POST /jobs to the compiled server: the job's records/s (its own started_at to
+ *    finished_at, and upload start to succeeded), the server's peak resident memory growth over its
+ *    resident memory before the job (VmHWM against VmRSS), and /healthz latency while the job runs.
+ * Targets: the job at least 0.7x the CLI's records/s, growth under 300 MB, /healthz p99 under 100 ms.
+ *
+ * Loopback only; files in the system temp directory, removed.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { writeDatasetShaped } from './fixtures.js';
+import { startChild, stopChild } from './http.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const N = Number(process.env.BENCH_JOB_RECORDS ?? 1_000_000);
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+function statusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${key}:`));
+  return Number(line?.split(/\s+/)[1]);
+}
+
+async function cli(input: string, output: string): Promise<number> {
+  const child = spawn(process.execPath, ['--max-old-space-size=48', 'dist/scripts/score.js', '--data', input, '--out', output], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const started = performance.now();
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`score exited ${code}: ${stderr}`);
+  return N / ((performance.now() - started) / 1000);
+}
+
+interface JobState {
+  id: string;
+  state: string;
+  started_at: string;
+  finished_at: string;
+  records_scored: number;
+  error: unknown;
+}
+
+async function job(input: string, jobsDir: string): Promise<{ scoringRate: number; wallRate: number; growthMb: number; p50: number; p99: number; max: number; polls: number }> {
+  const server = await startChild(['dist/src/server.js'], { MODEL_DIR: `${ROOT}models`, LOG_LEVEL: 'warn', RELOAD_INTERVAL_MS: '0', JOBS_DIR: jobsDir, MAX_EVENT_LOOP_DELAY_MS: '0' }, 3921);
+  const pid = server.child.pid!;
+  try {
+    for (let i = 0; i < 50; i++) await fetch(`${server.url}/healthz`);
+    const before = statusKb(pid, 'VmRSS');
+    const latencies: number[] = [];
+    let running = true;
+    const poll = (async () => {
+      while (running) {
+        const t0 = performance.now();
+        await fetch(`${server.url}/healthz`);
+        latencies.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const started = performance.now();
+    const body = Readable.toWeb(createReadStream(input)) as ReadableStream<Uint8Array>;
+    const res = await fetch(`${server.url}/jobs`, { method: 'POST', headers: { 'content-type': 'text/csv', 'content-length': String(statSync(input).size) }, body, duplex: 'half' } as RequestInit);
+    if (res.status !== 202) throw new Error(`POST /jobs: ${res.status} ${await res.text()}`);
+    const { id } = (await res.json()) as JobState;
+    let state: JobState;
+    for (;;) {
+      state = (await (await fetch(`${server.url}/jobs/${id}`)).json()) as JobState;
+      if (state.state !== 'queued' && state.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const wall = (performance.now() - started) / 1000;
+    running = false;
+    await poll;
+    if (state.state !== 'succeeded' || state.records_scored !== N) throw new Error(`job ended ${state.state}: ${JSON.stringify(state.error)}`);
+    const growthMb = (statusKb(pid, 'VmHWM') - before) / 1024;
+    const seconds = (Date.parse(state.finished_at) - Date.parse(state.started_at)) / 1000;
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    return { scoringRate: N / seconds, wallRate: N / wall, growthMb, p50: q(0.5), p99: q(0.99), max: sorted.at(-1)!, polls: sorted.length };
+  } finally {
+    await stopChild(server.child);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-jobs-'));
+try {
+  const input = join(dir, 'in.csv');
+  await writeDatasetShaped(input, N);
+  console.log(`node ${process.version}; ${cpus().length} cores; ${fmt(N)} dataset-shaped records (${fmt(statSync(input).size / 1024 / 1024)} MB); loopback\n`);
+  const cliRate = await cli(input, join(dir, 'out.csv'));
+  rmSync(join(dir, 'out.csv'), { force: true });
+  const j = await job(input, join(dir, 'jobs'));
+  const ratio = j.scoringRate / cliRate;
+  console.log(`npm run score (compiled, CSV out), start to exit: ${fmt(cliRate)} records/s`);
+  console.log(`POST /jobs, started_at to finished_at:        ${fmt(j.scoringRate)} records/s => ${fmt(ratio, 2)}x the CLI (target >= 0.7x: ${ratio >= 0.7 ? 'met' : 'MISSED'})`);
+  console.log(`POST /jobs, upload start to succeeded:        ${fmt(j.wallRate)} records/s => ${fmt(j.wallRate / cliRate, 2)}x the CLI`);
+  console.log(`server peak resident memory growth:           ${fmt(j.growthMb)} MB (target < 300 MB: ${j.growthMb < 300 ? 'met' : 'MISSED'})`);
+  console.log(
+    `/healthz during the job, ${fmt(j.polls)} requests:     p50 ${fmt(j.p50, 1)} ms, p99 ${fmt(j.p99, 1)} ms, max ${fmt(j.max, 1)} ms (target p99 < 100 ms: ${j.p99 < 100 ? 'met' : 'MISSED'})`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
