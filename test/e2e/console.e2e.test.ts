@@ -7,11 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readCsvRows } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
 import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
+import { launchChromium, type OpenPage, openPage } from '../helpers/browser.js';
 import { ROOT, startServer, type Server } from '../helpers/process.js';
 
 // The page's globals, as the callbacks given to page.evaluate see them (this file is compiled without the DOM lib).
@@ -33,11 +34,7 @@ beforeAll(async () => {
   const models = await modelDirCopy();
   cleanup = models.cleanup;
   service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -47,18 +44,8 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-/** A page that records console errors and every request it makes. */
-async function open(width: number, height: number): Promise<{ page: Page; errors: string[]; requests: string[]; loadMs: number }> {
-  const page = await browser.newPage({ viewport: { width, height }, acceptDownloads: true });
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => requests.push(r.url()));
-  const t0 = performance.now();
-  await page.goto(`${service.url}/`, { waitUntil: 'load' });
-  return { page, errors, requests, loadMs: performance.now() - t0 };
-}
+/** A page of the console that records console errors and every request it makes. */
+const open = (width: number, height: number): Promise<OpenPage> => openPage(browser, `${service.url}/`, width, height);
 
 const overflowsSideways = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth > (globalThis as unknown as PageGlobals).innerWidth);
 
@@ -163,7 +150,9 @@ it('reads on a 390 px phone without sideways scrolling, and shows a bad record o
   await page.screenshot({ path: join(ARTIFACTS, 'console-phone-error.png'), fullPage: false });
   // A stream cut short (one result line, then the end, as when the service dies mid-answer) is not
   // shown as a scored file either.
-  const first = (await (await fetch(`${service.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, body: readFileSync(DATASET_PATH) })).text()).split('\n')[0];
+  const first = (
+    await (await fetch(`${service.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, body: readFileSync(DATASET_PATH) })).text()
+  ).split('\n')[0];
   await page.route('**/batch', (route) => route.fulfill({ status: 200, contentType: 'application/x-ndjson', body: `${first}\n` }));
   await page.setInputFiles('#file', DATASET_PATH);
   await page.locator('#status', { hasText: 'CloudWatch_Traffic_Web_Attack.csv was not scored' }).waitFor();
