@@ -143,7 +143,7 @@ it('reads on a 390 px phone without sideways scrolling, and shows a bad record o
   const bad = text.replace(/\n5602,/, '\nlots,') + text.slice(text.indexOf('\n') + 1).repeat(199);
   await page.setInputFiles('#file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
   await page.locator('#error').waitFor({ state: 'visible' });
-  expect(await page.locator('#error').textContent()).toMatch(/CSV line 2: bytes_in must be an integer/);
+  expect(await page.locator('#error').textContent()).toBe('bad.csv (CSV), line 2: bytes_in must be an integer');
   // The dataset's results, still on screen from before, are not shown as this file's.
   expect(await page.locator('#results').isHidden()).toBe(true);
   expect(await page.locator('#status').textContent()).toBe('bad.csv was not scored: fix the file and drop it again.');

@@ -5,6 +5,8 @@ export class ApiError extends Error {
   constructor(status, body) {
     super(body && body.message ? `${status} ${body.error || ''}: ${body.message}` : `the service answered ${status}`);
     this.status = status;
+    /** the service's own message (naming the field and line), without the status */
+    this.detail = body?.message ? body.message : this.message;
   }
 }
 
@@ -22,8 +24,8 @@ export function scoreOne(record) {
 }
 
 /**
- * Scores a whole file through the streamed /batch (Accept: application/x-ndjson): any size, results
- * in input order as they come. `body` is CSV text or NDJSON text.
+ * Scores a whole file through the streamed /batch (Accept: application/x-ndjson): results in input
+ * order as they come. `body` is the file as dropped, sent as it is with its content type.
  * @returns {Promise<{results: object[], summary: object|null, error: object|null}>}
  */
 export async function streamBatch(body, contentType, onResults) {

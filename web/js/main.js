@@ -2,14 +2,16 @@
 import { ApiError, getModel, streamBatch } from './api.js';
 import { drawSessionCharts, savePng } from './charts.js';
 import { parseCsv, toCsv } from './csv.js';
+import { explain, formatOf, unreadable } from './files.js';
 import { badge, el } from './dom.js';
 import { showModel, wireAdmin } from './model.js';
 import { wireRecord } from './record.js';
-import { SessionsTable } from './table.js';
+import { renderRiskiest, SessionsTable } from './table.js';
 
 const $ = (sel) => document.querySelector(sel);
 const errorBox = $('#error');
 const DAY_MS = 86_400_000;
+const RISKIEST = 10;
 
 function showError(message) {
   errorBox.textContent = message;
@@ -30,23 +32,37 @@ function route() {
   }
   if (id === 'model') showModel($('#model-info')).catch((err) => showError(err.message));
 }
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => {
+  clearError();
+  route();
+});
+// An error is about the last action: the next one (a click on a button, a form sent, a file chosen) clears it first.
+document.addEventListener('click', (e) => e.target instanceof Element && e.target.closest('button') && clearError(), true);
+document.addEventListener('submit', clearError, true);
+document.addEventListener('change', (e) => e.target instanceof HTMLInputElement && e.target.type === 'file' && clearError(), true);
 
 const table = new SessionsTable($('#results'));
 let last = null; // { header, rows, results, items }
 
-/** The records of a file, as the text to stream and a table of input columns for the results. */
-function readInput(name, text) {
-  const trimmed = text.trimStart();
-  if (name.endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    const doc = JSON.parse(text);
-    const records = Array.isArray(doc) ? doc : doc.records;
-    if (!Array.isArray(records)) throw new Error('the JSON file must be {"records": [...]} or an array of records');
-    const header = [...new Set(records.flatMap((r) => Object.keys(r)))];
-    return { header, rows: records.map((r) => header.map((k) => (r[k] === undefined || r[k] === null ? '' : String(r[k])))), body: records.map((r) => JSON.stringify(r)).join('\n'), type: 'application/x-ndjson' };
-  }
-  const { header, rows } = parseCsv(text);
-  return { header, rows, body: text, type: 'text/csv' };
+/** A file's records as a header and rows of strings (the input columns of the results table). */
+function rowsOf(text, format) {
+  if (format === 'CSV') return parseCsv(text);
+  const records =
+    format === 'JSON'
+      ? JSON.parse(text).records
+      : text
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l));
+  const header = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  return { header, rows: records.map((r) => header.map((k) => (r[k] === undefined || r[k] === null ? '' : String(r[k])))) };
+}
+
+/** What the user sees when a file is not scored: the status says so, the error box says why, in the file's terms. */
+function notScored(file, why, statusText = 'fix the file and drop it again.') {
+  $('#progress').hidden = true;
+  $('#status').textContent = `${file.name} was not scored: ${statusText}`;
+  showError(why);
 }
 
 async function scoreFile(file) {
@@ -58,37 +74,53 @@ async function scoreFile(file) {
   const status = $('#status');
   const progress = $('#progress');
   const started = performance.now();
+  let text;
+  let kind;
   try {
-    const input = readInput(file.name.toLowerCase(), await file.text());
-    if (input.rows.length === 0) throw new Error(`${file.name} holds no records`);
-    progress.max = input.rows.length;
+    kind = await formatOf(file);
+    text = await file.text();
+  } catch (err) {
+    return notScored(file, unreadable(file.name, err), 'the browser could not read it.');
+  }
+  const lines = text.split('\n').filter((l) => l.trim() !== '').length - (kind.format === 'CSV' ? 1 : 0);
+  if (text.trim() === '' || (kind.format === 'CSV' && lines < 1)) return notScored(file, `${file.name} (${kind.format}) holds no records`);
+  try {
+    progress.max = Math.max(1, lines);
     progress.value = 0;
     progress.hidden = false;
-    status.textContent = `Scoring ${input.rows.length.toLocaleString('en-US')} records from ${file.name}…`;
-    const [model, answer] = await Promise.all([getModel(), streamBatch(input.body, input.type, (n) => (progress.value = n))]);
+    status.textContent = `Scoring ${file.name} (${kind.format})…`;
+    const [model, answer] = await Promise.all([getModel(), streamBatch(file, kind.type, (n) => (progress.value = n))]);
     // A stream ends with its summary, or with an error line where the file goes wrong (the 200 was sent first).
     if (answer.error || !answer.summary) {
-      progress.hidden = true;
-      status.textContent = `${file.name} was not scored: ${answer.error ? 'fix the file and drop it again.' : 'the answer was cut short. Drop it again.'}`;
       const got = `${answer.results.length} result${answer.results.length === 1 ? '' : 's'}`;
-      showError(answer.error ? `${answer.error.message} (after ${got})` : `the answer ended after ${got}, before its summary: the service stopped`);
-      return;
+      if (answer.error) return notScored(file, explain(file.name, kind.format, answer.error.message));
+      return notScored(file, `the answer ended after ${got}, before its summary: the service stopped`, 'the answer was cut short. Drop it again.');
     }
+    const input = rowsOf(text, kind.format);
     const col = (k) => input.header.indexOf(k);
     const [ci, bi, bo, ct] = [col('src_ip_country_code'), col('bytes_in'), col('bytes_out'), col('creation_time')];
     const items = answer.results.map((result, index) => {
       const row = input.rows[index] ?? [];
       const t = Date.parse(row[ct]);
-      return { index, result, srcIp: result.src_ip, country: (row[ci] ?? '').toUpperCase(), bytesIn: Number(row[bi]) || 0, bytesOut: Number(row[bo]) || 0, hour: Number.isFinite(t) ? Math.floor((t % DAY_MS) / 3_600_000) : null };
+      return {
+        index,
+        result,
+        srcIp: result.src_ip,
+        country: (row[ci] ?? '').toUpperCase(),
+        bytesIn: Number(row[bi]) || 0,
+        bytesOut: Number(row[bo]) || 0,
+        hour: Number.isFinite(t) ? Math.floor((t % DAY_MS) / 3_600_000) : null,
+      };
     });
-    last = { ...input, results: answer.results, items };
+    last = { ...input, results: answer.results, items, fileName: file.name };
     show(items, answer.summary, model.anomaly_threshold);
+    $('#report-title').textContent =
+      `Threat report: ${file.name}, ${answer.results.length.toLocaleString('en-US')} sessions, scored ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with model ${model.version}`;
     progress.hidden = true;
     status.textContent = `${answer.results.length.toLocaleString('en-US')} results in ${((performance.now() - started) / 1000).toFixed(2)} s with model ${model.version}.`;
   } catch (err) {
-    progress.hidden = true;
-    status.textContent = '';
-    showError(err instanceof ApiError || err instanceof SyntaxError || err instanceof Error ? err.message : String(err));
+    if (err instanceof ApiError) return notScored(file, explain(file.name, kind.format, err.detail));
+    notScored(file, `${file.name} (${kind.format}) was not scored: ${err instanceof Error ? err.message : String(err)}`, 'see the message above.');
   }
 }
 
@@ -118,6 +150,7 @@ function show(items, summary, threshold) {
   const select = $('#filters').elements.country;
   select.replaceChildren(new Option('any', ''), ...countries.map((c) => new Option(c, c)));
   table.load(items);
+  renderRiskiest($('#riskiest tbody'), table.items.slice(0, RISKIEST));
   drawSessionCharts(items, summary, threshold);
 }
 
@@ -154,6 +187,7 @@ drop.addEventListener('drop', (e) => {
 $('#filters').addEventListener('input', applyFilters);
 $('#filters').addEventListener('submit', (e) => e.preventDefault());
 $('#download').addEventListener('click', download);
+$('#print').addEventListener('click', () => window.print());
 for (const b of document.querySelectorAll('[data-png]')) b.addEventListener('click', () => savePng(b.dataset.png));
 wireRecord($('#record-form'), $('#record-result'), showError);
 wireAdmin($('#admin'), $('#admin-status'), () => showModel($('#model-info')), showError);

@@ -3,8 +3,34 @@
 
 import { badge, el } from './dom.js';
 
-const RISK_ORDER = { critical: 0, high: 1, medium: 2, low: 3 };
+export const RISK_ORDER = { critical: 0, high: 1, medium: 2, low: 3 };
 const PAGE = 100;
+/** Riskier first: by risk level, then anomaly score, then input order. */
+export const byRisk = (a, b) => RISK_ORDER[a.result.risk_level] - RISK_ORDER[b.result.risk_level] || b.result.anomaly_score - a.result.anomaly_score || a.index - b.index;
+
+function cell(label, text) {
+  const td = el('td', text);
+  td.dataset.label = label;
+  return td;
+}
+
+function badgeCell(label, value) {
+  const td = cell(label);
+  td.append(badge(value));
+  return td;
+}
+
+/** The riskiest sessions (items already riskier first), for the screen and the printed report. */
+export function renderRiskiest(tbody, items) {
+  tbody.replaceChildren(
+    ...items.map((it) => {
+      const tr = document.createElement('tr');
+      const r = it.result;
+      tr.append(cell('#', String(it.index + 1)), cell('Source', it.srcIp), cell('Country', it.country || '—'), badgeCell('Verdict', r.verdict), badgeCell('Risk', r.risk_level), cell('Score', r.anomaly_score.toFixed(3)), cell('Reasons', r.reasons.join('; ') || '—'));
+      return tr;
+    }),
+  );
+}
 
 export class SessionsTable {
   constructor(root) {
@@ -22,7 +48,7 @@ export class SessionsTable {
 
   /** items: [{ index, srcIp, country, bytesIn, bytesOut, result }] */
   load(items) {
-    this.items = [...items].sort((a, b) => RISK_ORDER[a.result.risk_level] - RISK_ORDER[b.result.risk_level] || b.result.anomaly_score - a.result.anomaly_score || a.index - b.index);
+    this.items = [...items].sort(byRisk);
     this.filter({});
   }
 
