@@ -13,12 +13,17 @@ import csv from './plugins/csv.js';
 import docs from './plugins/docs.js';
 import drift from './plugins/drift.js';
 import errors from './plugins/errors.js';
+import jobs from './plugins/jobs.js';
 import metrics from './plugins/metrics.js';
 import models from './plugins/models.js';
 import pressure from './plugins/pressure.js';
 import batchRoute from './routes/batch.js';
 import driftRoute from './routes/drift.js';
 import healthRoutes from './routes/health.js';
+import jobsCreateRoute from './routes/jobs-create.js';
+import jobsDeleteRoute from './routes/jobs-delete.js';
+import jobsGetRoute from './routes/jobs-get.js';
+import jobsResultsRoute from './routes/jobs-results.js';
 import metricsRoute from './routes/metrics.js';
 import modelRoute from './routes/model.js';
 import rollbackRoute from './routes/rollback.js';
@@ -26,6 +31,7 @@ import scoreRoute from './routes/score.js';
 import trainRoute from './routes/train.js';
 import { BatchResponseSchema } from './schemas/batch.js';
 import { ErrorSchema } from './schemas/common.js';
+import { JobSchema } from './schemas/jobs.js';
 import { DriftReportSchema } from './schemas/drift.js';
 import { ModelInfoSchema, TrainingMetricsSchema } from './schemas/model.js';
 import { RecordsBodySchema, TrafficRecordSchema } from './schemas/record.js';
@@ -43,6 +49,7 @@ export const SHARED_SCHEMAS = [
   TrainResponseSchema,
   RollbackRequestSchema,
   RollbackResponseSchema,
+  JobSchema,
   ErrorSchema,
 ];
 
@@ -115,6 +122,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(drift, { config });
   await app.register(clusterLink);
   await app.register(admin, { config });
+  await app.register(jobs, { config });
   await app.register(docs);
 
   await app.register(scoreRoute);
@@ -123,6 +131,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(driftRoute);
   await app.register(trainRoute, { config });
   await app.register(rollbackRoute, { config });
+  await app.register(jobsCreateRoute);
+  await app.register(jobsGetRoute);
+  await app.register(jobsResultsRoute);
+  await app.register(jobsDeleteRoute);
   await app.register(healthRoutes);
   await app.register(metricsRoute);
   await app.register(consolePages);

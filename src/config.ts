@@ -46,6 +46,18 @@ export interface Config {
   retryAfterSeconds: number;
   /** scored records the drift window covers; 0 disables drift tracking */
   driftWindow: number;
+  /** where scoring jobs keep their bodies, state and results (shared by every worker and replica) */
+  jobsDir: string;
+  /** seconds a finished job is kept */
+  jobsTtlSeconds: number;
+  /** unfinished (queued or running) jobs at once; more is a 429 */
+  jobsMaxConcurrent: number;
+  /** bytes all jobs may take on disk; past it a new job is a 507 */
+  jobsMaxDiskBytes: number;
+  /** bytes of one job's body (after gzip); more is a 413 */
+  jobsBodyLimit: number;
+  /** scoring threads a job uses */
+  jobsThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +87,13 @@ function workers(env: Env): number {
   const raw = (env.WORKERS ?? '').trim();
   if (raw.toLowerCase() === 'auto') return availableParallelism();
   return int(env, 'WORKERS', 1, 1, 256);
+}
+
+/** JOBS_DIR: default `jobs` beside the models, so one volume holds both. */
+function jobsDir(env: Env): string {
+  const raw = (env.JOBS_DIR ?? './jobs').trim();
+  if (raw === '') throw new ConfigError('JOBS_DIR is empty: set the directory scoring jobs are kept in, e.g. ./jobs');
+  return raw;
 }
 
 /**
@@ -118,6 +137,12 @@ export function loadConfig(env: Env = process.env): Config {
     maxRssBytes: int(env, 'MAX_RSS_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     retryAfterSeconds: int(env, 'RETRY_AFTER_SECONDS', 5, 1, 3600),
     driftWindow: int(env, 'DRIFT_WINDOW', 10_000, 0, 10_000_000),
+    jobsDir: jobsDir(env),
+    jobsTtlSeconds: int(env, 'JOBS_TTL', 24 * 3600, 1, 365 * 24 * 3600),
+    jobsMaxConcurrent: int(env, 'JOBS_MAX_CONCURRENT', 4, 1, 1000),
+    jobsMaxDiskBytes: int(env, 'JOBS_MAX_DISK_BYTES', 10 * 1024 * MIB, 1024, Number.MAX_SAFE_INTEGER),
+    jobsBodyLimit: int(env, 'JOBS_BODY_LIMIT', 2048 * MIB, 1024, Number.MAX_SAFE_INTEGER),
+    jobsThreads: int(env, 'JOBS_THREADS', availableParallelism(), 1, 64),
   };
 }
 

@@ -14,14 +14,18 @@ export const ERRORS = {
   UNKNOWN_VERSION: { statusCode: 404, error: 'Not Found' },
   TRAINING_IN_PROGRESS: { statusCode: 409, error: 'Conflict' },
   NO_PREVIOUS_VERSION: { statusCode: 409, error: 'Conflict' },
+  JOB_NOT_DONE: { statusCode: 409, error: 'Conflict' },
   PAYLOAD_TOO_LARGE: { statusCode: 413, error: 'Payload Too Large' },
   TOO_MANY_RECORDS: { statusCode: 413, error: 'Payload Too Large' },
   UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, error: 'Unsupported Media Type' },
+  RANGE_NOT_SATISFIABLE: { statusCode: 416, error: 'Range Not Satisfiable' },
   UNTRAINABLE_DATA: { statusCode: 422, error: 'Unprocessable Entity' },
+  TOO_MANY_JOBS: { statusCode: 429, error: 'Too Many Requests' },
   INTERNAL: { statusCode: 500, error: 'Internal Server Error' },
   MODEL_WRITE_FAILED: { statusCode: 500, error: 'Internal Server Error' },
   NOT_READY: { statusCode: 503, error: 'Service Unavailable' },
   OVERLOADED: { statusCode: 503, error: 'Service Unavailable' },
+  INSUFFICIENT_STORAGE: { statusCode: 507, error: 'Insufficient Storage' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

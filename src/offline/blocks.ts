@@ -57,10 +57,12 @@ export class BlockReader {
   /** the line number the next block starts on */
   line: number;
 
+  /** @param lines cut at any line end (NDJSON: a JSON line holds no raw line break), not only outside quotes */
   constructor(
     private readonly file: FileHandle,
     private position: number,
     firstLine: number,
+    private readonly lines = false,
   ) {
     this.carry = Buffer.alloc(0);
     this.line = firstLine;
@@ -86,7 +88,7 @@ export class BlockReader {
         filled += bytesRead;
         this.position += bytesRead;
       }
-      const cut = this.eof ? filled - 1 : lastBoundary(block, filled);
+      const cut = this.eof ? filled - 1 : this.lines ? block.lastIndexOf(LF, filled - 1) : lastBoundary(block, filled);
       if (cut >= 0) {
         this.carry = Buffer.from(block.subarray(cut + 1, filled));
         const firstLine = this.line;

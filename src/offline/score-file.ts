@@ -18,7 +18,8 @@ import { readCurrent } from '../ml/bundle/current.js';
 import { SummaryBuilder, type BatchSummary } from '../ml/insight/summary.js';
 import { BlockReader, readHeader } from './blocks.js';
 import { csvCell, Flusher, RESULT_COLUMNS } from './format.js';
-import type { FromScorer, ToScorer, WorkerInit } from './worker.js';
+import type { FromScorer, InputFormat, SkippedRecord, ToScorer, WorkerInit } from './worker.js';
+import { RECORD_KEYS } from '../ml/data/record.js';
 
 export interface ScoreFileOptions {
   input: string;
@@ -27,8 +28,18 @@ export interface ScoreFileOptions {
   modelDir: string;
   /** scoring threads; default the available cores */
   threads?: number;
-  /** called about once a second with the records written so far */
-  onProgress?: (records: number, seconds: number) => void;
+  /** called about once a second with the records written so far, the input bytes read and the records skipped */
+  onProgress?: (records: number, seconds: number, bytesRead: number, skipped: number) => void;
+  /** the input: the dataset CSV (default), NDJSON, or NDJSON made from a {"records": [...]} body */
+  format?: InputFormat;
+  /** a second output, NDJSON, written alongside a CSV `output` (scoring jobs serve both) */
+  ndjsonOutput?: string;
+  /** stop: the first bad record fails the run (default); skip: bad records are reported and left out */
+  onError?: 'stop' | 'skip';
+  /** skip mode: more bad records than this fails the run; default 1,000 */
+  maxErrors?: number;
+  /** aborts the run (the outputs are not written) */
+  signal?: AbortSignal;
 }
 
 export interface ScoreFileResult {
@@ -36,7 +47,15 @@ export interface ScoreFileResult {
   seconds: number;
   modelVersion: string;
   summary: BatchSummary;
+  /** the records left out (skip mode), in input order */
+  skipped: SkippedRecord[];
 }
+
+/** Skip mode's cap on bad records unless told otherwise. */
+export const DEFAULT_MAX_ERRORS = 1000;
+
+/** The columns a JSON input's records are written under in CSV output: the dataset's. */
+export const JSON_INPUT_COLUMNS: string[] = [...RECORD_KEYS];
 
 /** Blocks queued per thread: with 4 a thread has its next block at hand even when this thread is late to run. */
 const IN_FLIGHT_PER_THREAD = 4;
@@ -67,35 +86,54 @@ async function write(out: WriteStream | NodeJS.WriteStream, data: string | Uint8
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileResult> {
   const started = performance.now();
   const ndjson = options.output?.endsWith('.ndjson') ?? false;
+  const format = options.format ?? 'csv';
+  const maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
   const input = await open(options.input, 'r');
   const tmp = options.output === null ? null : `${options.output}.tmp-${process.pid}`;
-  let file: FileHandle | null;
+  const jsonTmp = options.ndjsonOutput === undefined ? null : `${options.ndjsonOutput}.tmp-${process.pid}`;
+  let file: FileHandle | null = null;
+  let jsonFile: FileHandle | null = null;
   try {
     file = tmp === null ? null : await open(tmp, 'wx');
+    jsonFile = jsonTmp === null ? null : await open(jsonTmp, 'wx');
   } catch (err) {
+    await file?.close();
+    if (tmp !== null) await rm(tmp, { force: true });
     await input.close();
     throw err;
   }
   const out: WriteStream | NodeJS.WriteStream = file === null ? process.stdout : file.createWriteStream({ flush: true });
+  const jsonOut = jsonFile?.createWriteStream({ flush: true }) ?? null;
   const workers: Worker[] = [];
+  const skipped: SkippedRecord[] = [];
+  const cleanups: (() => void)[] = [];
   try {
-    const { header, dataStart } = await readHeader(input, options.input);
-    const blocks = new BlockReader(input, dataStart, 2);
+    const { header, dataStart } = format === 'csv' ? await readHeader(input, options.input) : { header: JSON_INPUT_COLUMNS, dataStart: 0 };
+    const blocks = new BlockReader(input, dataStart, format === 'csv' ? 2 : 1, format !== 'csv');
 
     const threads = options.threads ?? availableParallelism();
     // One version for every thread, read once: a training run committing meanwhile cannot split the file.
     const modelVersion = await readCurrent(options.modelDir);
-    const init: WorkerInit = { modelDir: options.modelDir, version: modelVersion, header, output: ndjson ? 'ndjson' : 'csv' };
+    const init: WorkerInit = {
+      modelDir: options.modelDir,
+      version: modelVersion,
+      header,
+      input: format,
+      output: ndjson ? 'ndjson' : jsonOut ? 'both' : 'csv',
+      onError: options.onError ?? 'stop',
+    };
     // Blocks are sent while the threads load the bundle: a port keeps messages until it is listened to.
     for (let i = 0; i < threads; i++) workers.push(startWorker(init));
     if (!ndjson) await write(out, `${[...header, ...RESULT_COLUMNS].map(csvCell).join(',')}\n`);
 
     // Blocks go out round-robin, results are written in order; reading waits while too many are in
     // flight. A block's error is kept in its place, so the error reported is the first in the file.
-    const results = new Map<number, { out: Uint8Array; count: number } | { error: string }>();
+    const results = new Map<number, { out: Uint8Array; json?: Uint8Array; count: number; skipped: SkippedRecord[] } | { error: string }>();
     const writtenOutputs: ArrayBuffer[] = [];
     const flusher = file === null ? null : new Flusher(file);
+    const jsonFlusher = jsonFile === null ? null : new Flusher(jsonFile);
     let crashed: Error | null = null;
+    let bytesRead = dataStart;
     let sent = 0;
     let written = 0;
     let records = 0;
@@ -108,7 +146,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     for (const w of workers) {
       w.on('message', (m: FromScorer) => {
         if (m.type === 'block') {
-          results.set(m.seq, { out: m.out, count: m.count });
+          results.set(m.seq, { out: m.out, json: m.json, count: m.count, skipped: m.skipped });
           blocks.recycle(m.input);
         } else if (m.type === 'error') results.set(m.seq, { error: m.message });
         nudge();
@@ -118,11 +156,27 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
         nudge();
       });
     }
+    const abort = (): void => {
+      crashed ??= new Error('canceled');
+      nudge();
+    };
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
+    cleanups.push(() => options.signal?.removeEventListener('abort', abort));
     const drainReady = async (): Promise<void> => {
       for (let r = results.get(written); r !== undefined; r = results.get(written)) {
         if ('error' in r) throw new Error(r.error);
         results.delete(written++);
         records += r.count;
+        for (const s of r.skipped) skipped.push(s);
+        if (skipped.length > maxErrors) {
+          const last = skipped[maxErrors];
+          throw new Error(`more than ${maxErrors} bad records (max_errors); the next one: ${last.message}`);
+        }
+        if (r.json && jsonOut) {
+          const json = r.json;
+          await write(jsonOut, json, () => jsonFlusher?.written(json.byteLength));
+        }
         const done = r.out.buffer as ArrayBuffer;
         const bytes = r.out.byteLength;
         await write(out, r.out, () => {
@@ -133,7 +187,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
       const now = performance.now();
       if (options.onProgress && now - lastProgress >= 1000) {
         lastProgress = now;
-        options.onProgress(records, (now - started) / 1000);
+        options.onProgress(records, (now - started) / 1000, bytesRead, skipped.length);
       }
     };
     // Results that arrived while this thread awaited something else (a read, a write) are written
@@ -152,6 +206,7 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     for (let block = await blocks.next(); block !== null; block = await blocks.next()) {
       await waitFor(() => sent - written < threads * IN_FLIGHT_PER_THREAD);
       const reuse = writtenOutputs.pop();
+      bytesRead += block.bytes.byteLength;
       const message: ToScorer = { type: 'block', seq: sent, bytes: block.bytes, firstLine: block.firstLine, reuse };
       workers[sent % threads].postMessage(message, reuse ? [block.bytes.buffer as ArrayBuffer, reuse] : [block.bytes.buffer as ArrayBuffer]);
       sent++;
@@ -173,6 +228,13 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
           }),
       ),
     );
+    if (crashed) throw crashed;
+    if (jsonOut !== null) {
+      await jsonFlusher!.settled();
+      jsonOut.end();
+      await once(jsonOut, 'close');
+      await rename(jsonTmp!, options.ndjsonOutput!);
+    }
     if (file !== null) {
       await flusher!.settled();
       // flush: the stream fsyncs the file before it closes it.
@@ -180,14 +242,19 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
       await once(out, 'close');
       await rename(tmp!, options.output!);
     }
-    return { records, seconds: (performance.now() - started) / 1000, modelVersion, summary: summary.build() };
+    return { records, seconds: (performance.now() - started) / 1000, modelVersion, summary: summary.build(), skipped };
   } catch (err) {
     if (file !== null) {
       (out as WriteStream).destroy();
       await rm(tmp!, { force: true });
     }
+    if (jsonOut !== null) {
+      jsonOut.destroy();
+      await rm(jsonTmp!, { force: true });
+    }
     throw err;
   } finally {
+    for (const c of cleanups) c();
     await input.close();
     await Promise.all(workers.map((w) => w.terminate()));
   }

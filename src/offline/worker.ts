@@ -15,7 +15,7 @@ import type { ModelBundle } from '../ml/bundle/bundle.js';
 import { loadVersion } from '../ml/bundle/store.js';
 import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
 import { CsvError, CsvRecords } from '../ml/data/dataset.js';
-import { RecordError, type TrafficRecord } from '../ml/data/record.js';
+import { parseRecordAt, RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
 import { csvCell, OutputBuffer, resultCells } from './format.js';
 
@@ -23,8 +23,22 @@ export interface WorkerInit {
   modelDir: string;
   /** the version every thread loads */
   version: string;
+  /** the CSV header (csv input); the columns CSV output gives a JSON record's values (ndjson, records) */
   header: string[];
-  output: 'csv' | 'ndjson';
+  /** csv: the dataset CSV; ndjson: one JSON record a line; records: the same, placed as records[i] in messages */
+  input?: InputFormat;
+  /** both: CSV into `out`, NDJSON into `json` */
+  output: 'csv' | 'ndjson' | 'both';
+  /** skip: a bad record is reported (`skipped`) and the block goes on; stop (default): the block fails */
+  onError?: 'stop' | 'skip';
+}
+export type InputFormat = 'csv' | 'ndjson' | 'records';
+/** A record left out in skip mode: where, which field, and its value shortened. */
+export interface SkippedRecord {
+  line: number;
+  field: string;
+  value: string;
+  message: string;
 }
 /**
  * Memory goes round instead of being allocated for every block (which made V8 collect for "external
@@ -33,28 +47,37 @@ export interface WorkerInit {
  */
 export type ToScorer = { type: 'block'; seq: number; bytes: Uint8Array; firstLine: number; reuse?: ArrayBuffer } | { type: 'finish' };
 export type FromScorer =
-  | { type: 'block'; seq: number; out: Uint8Array; count: number; input: ArrayBuffer }
+  | { type: 'block'; seq: number; out: Uint8Array; json?: Uint8Array; count: number; skipped: SkippedRecord[]; input: ArrayBuffer }
   | { type: 'error'; seq: number; message: string }
   | { type: 'summary'; state: ReturnType<SummaryBuilder['state']> };
 
-const { modelDir, version, header, output } = workerData as WorkerInit;
+const { modelDir, version, header, output, input: inputFormat = 'csv', onError = 'stop' } = workerData as WorkerInit;
 const bundle: ModelBundle = await loadVersion(modelDir, version);
 const summary = new SummaryBuilder(bundle.flagRate);
 const port = parentPort!;
 /** The header's columns, read once: every block's rows go through the same parser. */
 const rows = new CsvRecords();
-rows.add(header, 1);
+if (inputFormat === 'csv') rows.add(header, 1);
 
 /** Records scored together (ModelBundle.scoreMany): few enough that none lives long. */
 const SCORE_EVERY = 256;
+/** Characters of an offending value kept in a skip report. */
+const VALUE_CHARS = 64;
+
+/** A line that is not a record; its message names the line. */
+class LineError extends Error {}
 
 /** A block's records waiting to be scored, with their lines as written (CSV output echoes them). */
 class Pending {
   private readonly records: TrafficRecord[] = [];
   private readonly inputs: string[] = [];
   count = 0;
+  readonly skipped: SkippedRecord[] = [];
 
-  constructor(private readonly out: OutputBuffer) {}
+  constructor(
+    private readonly out: OutputBuffer,
+    private readonly json: OutputBuffer | null,
+  ) {}
 
   add(record: TrafficRecord | null, input: string): void {
     if (record === null) return; // the header row
@@ -67,18 +90,39 @@ class Pending {
     const results = bundle.scoreMany(this.records);
     for (let i = 0; i < results.length; i++) {
       summary.add(this.records[i], results[i]);
-      this.out.write(output === 'ndjson' ? `${JSON.stringify(results[i])}\n` : `${this.inputs[i]},${resultCells(results[i])}\n`);
+      if (output === 'ndjson') this.out.write(`${JSON.stringify(results[i])}\n`);
+      else this.out.write(`${this.inputs[i]},${resultCells(results[i])}\n`);
+      this.json?.write(`${JSON.stringify(results[i])}\n`);
     }
     this.count += results.length;
     this.records.length = 0;
     this.inputs.length = 0;
   }
+
+  /** Skip mode: reports a bad record instead of failing the block. */
+  skip(err: Error, line: number, fieldValue: (field: string) => unknown): void {
+    if (onError !== 'skip' || !(err instanceof RecordError || err instanceof CsvError || err instanceof LineError)) throw err;
+    const field = err instanceof RecordError ? err.field : 'record';
+    const raw = fieldValue(field);
+    const text = raw === undefined || raw === null ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
+    this.skipped.push({ line, field, value: text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS)}…` : text, message: err.message });
+  }
 }
 
-function block(bytes: Uint8Array, firstLine: number, reuse?: ArrayBuffer): { out: Uint8Array; count: number } {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  const out = new OutputBuffer(bytes.byteLength * 2, reuse);
-  const pending = new Pending(out);
+/** CSV output's cells for a JSON record: its values under `header`'s names, as the dataset CSV writes them. */
+function jsonCells(value: unknown): string {
+  const r = (value ?? {}) as Record<string, unknown>;
+  return header.map((k) => (r[k] === undefined || r[k] === null ? '' : csvCell(typeof r[k] === 'string' ? r[k] : JSON.stringify(r[k])))).join(',');
+}
+
+function csvBlock(text: string, firstLine: number, pending: Pending): void {
+  const take = (fields: string[], line: number, input: () => string): void => {
+    try {
+      pending.add(rows.add(fields, line), output === 'ndjson' ? '' : input());
+    } catch (err) {
+      pending.skip(err as Error, line, (field) => fields[header.indexOf(field)]);
+    }
+  };
   if (text.indexOf('"') < 0) {
     // No quote in the block: every line is one record, split as CsvReader splits a plain line,
     // and echoed as it came instead of re-quoted.
@@ -91,16 +135,49 @@ function block(bytes: Uint8Array, firstLine: number, reuse?: ArrayBuffer): { out
       const input = text.slice(pos, end);
       pos = nl + 1;
       const fields = plainFields(input);
-      if (fields !== null) pending.add(rows.add(fields, line), input);
+      if (fields !== null) take(fields, line, () => input);
     }
   } else {
     const reader = new CsvReader({ firstLine });
-    for (const { line, fields } of [...reader.push(text), ...reader.end()]) {
-      pending.add(rows.add(fields, line), output === 'csv' ? fields.map(csvCell).join(',') : '');
+    for (const { line, fields } of [...reader.push(text), ...reader.end()]) take(fields, line, () => fields.map(csvCell).join(','));
+  }
+}
+
+/** NDJSON lines (one JSON record each; blank lines skipped), placed as `NDJSON line n` or `records[i]`. */
+function jsonBlock(text: string, firstLine: number, pending: Pending): void {
+  let line = firstLine;
+  for (let pos = 0; pos < text.length; line++) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const source = text.slice(pos, nl).trim();
+    pos = nl + 1;
+    if (source === '') continue;
+    const where = inputFormat === 'records' ? `records[${line - 1}]` : `NDJSON line ${line}`;
+    let value: unknown;
+    try {
+      if (source.length > MAX_RECORD_SIZE) throw new LineError(`${where}: is longer than ${MAX_RECORD_SIZE} characters`);
+      try {
+        value = JSON.parse(source);
+      } catch (err) {
+        throw new LineError(`${where}: is not valid JSON (${(err as Error).message})`);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new LineError(`${where}: must be a JSON object`);
+      pending.add(parseRecordAt(value, where), output === 'ndjson' ? '' : jsonCells(value));
+    } catch (err) {
+      pending.skip(err as Error, line, (field) => (field === 'record' ? source : (value as Record<string, unknown>)[field]));
     }
   }
+}
+
+function block(bytes: Uint8Array, firstLine: number, reuse?: ArrayBuffer): { out: Uint8Array; json?: Uint8Array; count: number; skipped: SkippedRecord[] } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const out = new OutputBuffer(bytes.byteLength * 2, reuse);
+  const json = output === 'both' ? new OutputBuffer(bytes.byteLength * 2) : null;
+  const pending = new Pending(out, json);
+  if (inputFormat === 'csv') csvBlock(text, firstLine, pending);
+  else jsonBlock(text, firstLine, pending);
   pending.flush();
-  return { out: out.bytes(), count: pending.count };
+  return { out: out.bytes(), json: json?.bytes(), count: pending.count, skipped: pending.skipped };
 }
 
 port.on('message', (m: ToScorer) => {
@@ -111,9 +188,11 @@ port.on('message', (m: ToScorer) => {
   try {
     const done = block(m.bytes, m.firstLine, m.reuse);
     const input = m.bytes.buffer as ArrayBuffer;
-    port.postMessage({ type: 'block', seq: m.seq, ...done, input } satisfies FromScorer, [done.out.buffer as ArrayBuffer, input]);
+    const transfer = [done.out.buffer as ArrayBuffer, input];
+    if (done.json) transfer.push(done.json.buffer as ArrayBuffer);
+    port.postMessage({ type: 'block', seq: m.seq, ...done, input } satisfies FromScorer, transfer);
   } catch (err) {
-    const known = err instanceof RecordError || err instanceof CsvSyntaxError || err instanceof CsvError;
+    const known = err instanceof RecordError || err instanceof CsvSyntaxError || err instanceof CsvError || err instanceof LineError;
     port.postMessage({ type: 'error', seq: m.seq, message: known ? (err as Error).message : ((err as Error).stack ?? String(err)) } satisfies FromScorer);
   }
 });

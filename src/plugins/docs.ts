@@ -59,6 +59,7 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       servers: [{ url: '/', description: 'the service serving this document' }],
       tags: [
         { name: 'scoring', description: 'Verdicts for traffic records' },
+        { name: 'jobs', description: 'Scoring jobs: files of any size scored in the background, results fetched when done' },
         { name: 'model', description: 'The served model bundle and its training' },
         { name: 'operations', description: 'Health probes and metrics' },
       ],

@@ -17,12 +17,15 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'The admin token is missing or wrong (WWW-Authenticate: Bearer)',
   403: 'Admin operations are disabled: the server has no ADMIN_TOKEN',
   404: 'No such route (the message names the method and path), or no such model version',
-  409: 'Conflict: a training run is already in progress, or there is no version to roll back to',
+  409: 'Conflict: a training run is already in progress, there is no version to roll back to, or a job has no results (it has not succeeded)',
   413: 'The body is over its byte limit, or holds more records than allowed',
   415: 'A content type this operation does not take',
   422: 'The training data cannot make a model (too few rows, one class only, labels on some rows only)',
   500: 'An internal error or a failed model write; the message carries only the request id, the details are in the log',
+  416: 'The Range asks for bytes past the end of the results (Content-Range: bytes */size)',
+  429: 'Too many jobs queued or running (JOBS_MAX_CONCURRENT): retry when one finishes',
   503: 'Overloaded, or models not loaded yet: retry after Retry-After seconds',
+  507: 'The jobs disk budget (JOBS_MAX_DISK_BYTES) is used up: delete finished jobs or retry later',
 };
 
 const RETRY_AFTER = {

@@ -8,6 +8,8 @@ import { loadConfig } from '../../src/config.js';
 
 export const COMMITTED_MODELS = new URL('../../models', import.meta.url).pathname;
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** Scoring jobs of tests that do not choose their own JOBS_DIR: outside the repository, one per test process. */
+export const TEST_JOBS_DIR = join(tmpdir(), `tts-test-jobs-${process.pid}`);
 
 /**
  * Event-loop-delay shedding is off unless a test sets MAX_EVENT_LOOP_DELAY_MS: on a shared 2-core machine
@@ -15,7 +17,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
  * failing. The tests of shedding itself set the variable.
  */
 export async function testApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const app = await buildApp(loadConfig({ MODEL_DIR: COMMITTED_MODELS, RELOAD_INTERVAL_MS: '0', MAX_EVENT_LOOP_DELAY_MS: '0', ...env }), { logger: false });
+  const config = loadConfig({ MODEL_DIR: COMMITTED_MODELS, RELOAD_INTERVAL_MS: '0', MAX_EVENT_LOOP_DELAY_MS: '0', JOBS_DIR: TEST_JOBS_DIR, ...env });
+  const app = await buildApp(config, { logger: false });
   await app.ready();
   return app;
 }

@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -68,7 +70,7 @@ function startChild(env: Record<string, string>): ReturnType<typeof startCollect
   return startCollecting(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     // No event-loop-delay shedding unless the test asks (see testApp): a loaded CI machine is not an overload.
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', JOBS_DIR: join(tmpdir(), `tts-test-jobs-${process.pid}`), ...env },
   });
 }
 

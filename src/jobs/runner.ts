@@ -1,0 +1,190 @@
+/**
+ * Runs this process's scoring jobs, one at a time, in the offline scorer's
+ * worker threads (src/offline/score-file.ts): the serving thread only moves
+ * bytes between the files and the threads, so /score keeps its latency while a
+ * job of any size runs. The job's state on disk is refreshed with its progress
+ * about once a second, and at least every HEARTBEAT_MS, so other processes see
+ * it live; a job deleted meanwhile (by any process) is stopped.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { stat } from 'node:fs/promises';
+import { scoreFile } from '../offline/score-file.js';
+import { HEARTBEAT_MS, type Job, type JobStore, ownerHere, placeError } from './store.js';
+
+export interface RunnerOptions {
+  modelDir: string;
+  threads: number;
+  log: FastifyBaseLogger;
+  /** told when a job ends: its final state, records scored and seconds */
+  onFinished?: (job: Job, seconds: number) => void;
+}
+
+export class JobRunner {
+  private readonly queue: string[] = [];
+  private current: { id: string; abort: AbortController; job: Job } | null = null;
+  /** per job, the state write in progress: writes of one job go in order, so a late one never undoes a later */
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly options: RunnerOptions,
+  ) {
+    this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /** Whether this process queued or runs the job (its state is live, not a dead runner's). */
+  mine = (id: string): boolean => this.current?.id === id || this.queue.includes(id);
+
+  enqueue(id: string): void {
+    this.queue.push(id);
+    if (this.current === null) this.idle = this.pump();
+  }
+
+  /** Stops the job if this process queued or runs it. */
+  cancel(id: string): void {
+    const i = this.queue.indexOf(id);
+    if (i >= 0) this.queue.splice(i, 1);
+    if (this.current?.id === id) this.current.abort.abort();
+  }
+
+  /** Stops the running job and reports it and the queued ones failed (the server is stopping). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    const left = [...this.queue];
+    this.queue.length = 0;
+    this.current?.abort.abort();
+    await this.idle;
+    for (const id of left) {
+      const job = await this.store.read(id).catch(() => null);
+      if (job) await this.store.markDead(job);
+    }
+  }
+
+  private save(job: Job): Promise<void> {
+    const next = (this.writing.get(job.id) ?? Promise.resolve()).then(() => this.store.write({ ...job, heartbeat_at: new Date().toISOString() }));
+    const settled = next.catch((err: unknown) => this.options.log.warn({ err, job: job.id }, 'job state not written'));
+    this.writing.set(job.id, settled);
+    return next;
+  }
+
+  private async heartbeat(): Promise<void> {
+    for (const id of [...this.queue, ...(this.current ? [this.current.id] : [])]) {
+      const job = await this.store.read(id).catch(() => null);
+      // Deleted or canceled by a request to any process: stop it.
+      if (job === null || job.state === 'canceled') {
+        this.cancel(id);
+        continue;
+      }
+      await this.save(this.current?.id === id ? this.current.job : job).catch(() => {});
+    }
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.closed && this.queue.length > 0) {
+      const id = this.queue[0];
+      const job = await this.store.read(id).catch(() => null);
+      if (job === null || job.state !== 'queued') {
+        this.queue.shift();
+        continue;
+      }
+      const abort = new AbortController();
+      this.current = { id, abort, job };
+      this.queue.shift();
+      try {
+        await this.run(job, abort.signal);
+      } catch (err) {
+        this.options.log.error({ err, job: id }, 'job failed unexpectedly');
+      } finally {
+        this.current = null;
+        await this.writing.get(id);
+        this.writing.delete(id);
+      }
+    }
+  }
+
+  private async run(queued: Job, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const size = await stat(this.store.path(queued.id, 'input')).then((s) => s.size);
+    let job: Job = { ...queued, state: 'running', started_at: new Date().toISOString(), owner: ownerHere() };
+    const update = (next: Job): void => {
+      job = next;
+      if (this.current?.id === job.id) this.current.job = job;
+    };
+    update(job);
+    await this.save(job);
+    try {
+      const result = await scoreFile({
+        input: this.store.path(job.id, 'input'),
+        output: this.store.path(job.id, 'results.csv'),
+        ndjsonOutput: this.store.path(job.id, 'results.ndjson'),
+        format: job.format,
+        modelDir: this.options.modelDir,
+        threads: this.options.threads,
+        onError: job.on_error,
+        maxErrors: job.max_errors,
+        signal,
+        onProgress: (records, seconds, bytesRead, skipped) => {
+          const rate = records / Math.max(seconds, 1e-3);
+          const bytesPerSecond = bytesRead / Math.max(seconds, 1e-3);
+          update({
+            ...job,
+            records_scored: records,
+            records_skipped: skipped,
+            records_read: records + skipped,
+            records_per_second: Math.round(rate),
+            eta_seconds: bytesPerSecond > 0 ? Math.round((size - bytesRead) / bytesPerSecond) : null,
+          });
+          void this.save(job).catch(() => {});
+        },
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const now = await this.store.read(job.id).catch(() => null);
+      if (now === null || now.state === 'canceled') {
+        // deleted meanwhile: its results go too
+        await this.store.removeResults(job.id);
+        return;
+      }
+      if (result.records === 0 && result.skipped.length === 0) {
+        update({ ...job, state: 'failed', finished_at: new Date().toISOString(), eta_seconds: null, error: { message: 'the body has no records', line: null, field: null } });
+      } else {
+        update({
+          ...job,
+          state: 'succeeded',
+          finished_at: new Date().toISOString(),
+          records_scored: result.records,
+          records_skipped: result.skipped.length,
+          records_read: result.records + result.skipped.length,
+          records_per_second: Math.round(result.records / Math.max(result.seconds, 1e-3)),
+          eta_seconds: 0,
+          model_version: result.modelVersion,
+          summary: result.summary,
+          skipped: result.skipped.map(({ line, field, value }) => ({ line, field, value })),
+        });
+      }
+      await this.save(job);
+      this.options.onFinished?.(job, seconds);
+    } catch (err) {
+      if (signal.aborted) {
+        if (this.closed) await this.store.markDead(job).catch(() => {});
+        return;
+      }
+      const message = (err as Error).message;
+      const known = /^(CSV line|NDJSON line|records\[|more than \d+ bad records)/.test(message);
+      if (!known) this.options.log.error({ err, job: job.id }, 'job failed');
+      update({
+        ...job,
+        state: 'failed',
+        finished_at: new Date().toISOString(),
+        eta_seconds: null,
+        error: known ? placeError(message) : { message: 'internal error while scoring; the details are in the service log', line: null, field: null },
+      });
+      await this.save(job).catch(() => {});
+      this.options.onFinished?.(job, (performance.now() - started) / 1000);
+    }
+  }
+}

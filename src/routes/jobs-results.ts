@@ -1,0 +1,78 @@
+/**
+ * GET /jobs/{id}/results: a succeeded job's results in input order, streamed from
+ * disk: NDJSON (one /batch result a line; the default) or CSV (Accept: text/csv;
+ * the columns of `npm run score`: the input's, then the verdict's). One byte
+ * range (Range: bytes=a-b, a-, -n) is served as a 206, so a download can resume.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Type } from 'typebox';
+import { ServiceError } from '../errors.js';
+import { NDJSON } from '../plugins/csv.js';
+import { PUBLIC, responses } from '../schemas/common.js';
+import { type JobParams, JobParamsSchema } from '../schemas/jobs.js';
+
+/** The one range of a Range header over `size` bytes: null to serve it all, 'unsatisfiable' for a 416. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'unsatisfiable' {
+  if (header === undefined) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null; // several ranges, or another unit: the whole (RFC 9110 lets a server ignore Range)
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+export default async function jobsResultsRoute(app: FastifyInstance): Promise<void> {
+  const { store, runner } = app.jobs;
+  app.get(
+    '/jobs/:id/results',
+    {
+      schema: {
+        tags: ['jobs'],
+        operationId: 'getJobResults',
+        summary: "A succeeded job's results (NDJSON or CSV), resumable with Range",
+        description:
+          `The results in input order: ${NDJSON} (one /batch result a line; the default) or text/csv with Accept: text/csv (the input's columns, ` +
+          'then verdict, risk_level, anomaly_score, risk_probability, baseline_outlier, is_anomaly, novel_fields, missing_fields, reasons, model_version; ' +
+          "a JSON body's records are written under the dataset's column names). Range: bytes=... gives a 206 with that part. A job that has not " +
+          'succeeded is a 409 (its state says why).',
+        security: PUBLIC,
+        params: JobParamsSchema,
+        response: {
+          ...responses(Type.String({ description: 'NDJSON or CSV' }), 'The whole results', 409, 416, 500, 503),
+          206: Type.String({ description: 'The requested byte range of the results (Content-Range)' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as JobParams;
+      const job = await store.get(id, runner.mine);
+      if (job === null) throw new ServiceError('NOT_FOUND', `job ${id.slice(0, 64)} does not exist`);
+      if (job.state !== 'succeeded') throw new ServiceError('JOB_NOT_DONE', `job ${id} is ${job.state}: results are served once it has succeeded`);
+      const csv = /\btext\/csv\b/i.test(request.headers.accept ?? '');
+      const file = store.path(id, csv ? 'results.csv' : 'results.ndjson');
+      const size = await stat(file).then((s) => s.size);
+      const range = parseRange(request.headers.range, size);
+      reply.header('accept-ranges', 'bytes').header('cache-control', 'no-store');
+      reply.header('content-disposition', `attachment; filename="job-${id}-results.${csv ? 'csv' : 'ndjson'}"`);
+      reply.type(csv ? 'text/csv; charset=utf-8' : NDJSON);
+      if (range === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${size}`);
+        throw new ServiceError('RANGE_NOT_SATISFIABLE', `the range ${request.headers.range} is outside the results' ${size} bytes`);
+      }
+      if (range === null) return reply.header('content-length', size).send(createReadStream(file));
+      return reply
+        .code(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+        .header('content-length', range.end - range.start + 1)
+        .send(createReadStream(file, { start: range.start, end: range.end }));
+    },
+  );
+}
