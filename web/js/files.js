@@ -30,12 +30,12 @@ export async function formatOf(file) {
 /**
  * The service's message about a file, said about the file: "CSV line 5: bytes_in must be..." becomes
  * "traffic.csv (CSV), line 5: bytes_in must be...", "records[3].bytes_in must be..." becomes
- * "batch.json (JSON), record 4 (records[3]): bytes_in must be...".
+ * "batch.json (JSON), record 4 (records[3]): bytes_in must be..." (as does "records[3]: bytes_in must be...").
  */
 export function explain(fileName, format, message) {
   const at = /^(?:CSV|NDJSON) line (\d+):\s*(.*)$/s.exec(message);
   if (at) return `${fileName} (${format}), line ${at[1]}: ${at[2]}`;
-  const rec = /^records\[(\d+)\](?:\.(\S+))?\s+(.*)$/s.exec(message);
+  const rec = /^records\[(\d+)\](?:\.(\S+))?:?\s+(.*)$/s.exec(message);
   if (rec) return `${fileName} (${format}), record ${Number(rec[1]) + 1} (records[${rec[1]}]): ${rec[2] ? `${rec[2]} ` : ''}${rec[3]}`;
   return `${fileName} (${format}): ${message}`;
 }
