@@ -66,7 +66,7 @@ async function watchProgress(page: Page): Promise<void> {
 
 const jobOf = (page: Page): string | null => new URL(page.url()).searchParams.get('job');
 
-it('scores a 200,000-record file through a job: upload and scoring progress, a reload mid-way, paged results, the whole download, a bounded heap', async () => {
+it('scores a 200,000-record file through a job: upload and scoring progress, a reload mid-way, paged results, the whole download, a bounded heap, cancel', async () => {
   // the dataset's 282 records first: the heap to compare with, and a second tab finding the same job
   const small = await openPage(browser, `${service.url}/`, 1366, 900);
   await small.page.setInputFiles('#file', DATASET_PATH);
@@ -97,6 +97,8 @@ it('scores a 200,000-record file through a job: upload and scoring progress, a r
   expect(job).not.toBe(smallJob);
 
   // a reload while the job runs follows the same job
+  const state = ((await (await fetch(`${service.url}/jobs/${job}`)).json()) as { state: string }).state;
+  expect(state).toMatch(/^(queued|running)$/);
   await page.reload({ waitUntil: 'load' });
   expect(jobOf(page)).toBe(job);
   await watchProgress(page);
@@ -109,6 +111,7 @@ it('scores a 200,000-record file through a job: upload and scoring progress, a r
       `${uploads.length} upload and ${scoring.length} scoring progress lines, e.g. "${uploads.at(-1)}", "${scoring.at(-1)}"`,
   );
   expect(scoring.length).toBeGreaterThan(0);
+  expect(after.statuses.some((s) => /^Scoring day\.csv: [\d,]+ records read/.test(s))).toBe(true); // the reloaded page followed the scoring
   expect(await page.locator('#count').textContent()).toBe('200,000 of 200,000 sessions');
   expect(await page.locator('#page').textContent()).toBe('page 1 of 2,000');
   expect(await page.locator('#table tbody tr').count()).toBe(100);
@@ -128,6 +131,17 @@ it('scores a 200,000-record file through a job: upload and scoring progress, a r
   expect(rows).toHaveLength(RECORDS);
   expect(rows[0].raw.verdict).toMatch(/^(normal|suspicious)$/);
   expect(rows[RECORDS - 1].raw.src_ip).toBeTruthy();
+
+  // Cancel while scoring: the job is deleted at the service
+  await page.setInputFiles('#file', bigFile);
+  await page.locator('#status', { hasText: /^Scoring day\.csv: / }).waitFor({ timeout: 300_000 });
+  const canceled = jobOf(page);
+  expect(canceled).not.toBe(job);
+  await page.click('#cancel');
+  await page.locator('#status', { hasText: 'day.csv was not scored: you canceled it.' }).waitFor();
+  await expect.poll(async () => (await fetch(`${service.url}/jobs/${canceled}`)).status, { timeout: 30_000 }).toBe(404);
+  expect(jobOf(page)).toBeNull();
+  expect(await page.locator('#cancel').isHidden()).toBe(true);
 
   expect(errors).toEqual([]);
   expect(requests.filter((u) => !u.startsWith(service.url) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);

@@ -90,7 +90,7 @@ async function dropBad(page: Page, name: string, mimeType: string, body: string)
   return (await page.locator('#error').textContent()) ?? '';
 }
 
-it("names the user's file, its format and the line or record in every error, and accepts what POST /batch accepts", async () => {
+it("names the user's file, its format and the line or record in every error, and accepts what POST /batch and POST /jobs accept", async () => {
   const { page, errors } = await open(1366, 900);
   const records = firstRecords(5);
   // NDJSON with two objects on line 3: the line, not the parser's position in the whole file
@@ -107,6 +107,8 @@ it("names the user's file, its format and the line or record in every error, and
   const array = JSON.stringify(records);
   const api = (await (await fetch(`${service.url}/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: array })).json()) as { message: string };
   expect(api.message).toBe('body must be an object');
+  const jobs = (await (await fetch(`${service.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: array })).json()) as { message: string };
+  expect(jobs.message).toBe(api.message);
   expect(await dropBad(page, 'list.json', 'application/json', array)).toBe(`list.json (JSON): ${api.message}`);
   // not JSON at all
   expect(await dropBad(page, 'broken.json', 'application/json', '{"records": [')).toMatch(/^broken\.json \(JSON\): /);

@@ -5,17 +5,25 @@ import { ApiError } from './api.js';
 
 export const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 
-/** The service answered 404 to POST /jobs: it is a version without jobs. */
-export class NoJobsRoute extends Error {}
+/** The user canceled the upload. */
+export class Canceled extends Error {}
+
+/** Cancels a job and removes it, with its results (DELETE /jobs/{id}). */
+export async function deleteJob(id) {
+  const res = await fetch(`/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  if (!res.ok && res.status !== 404) throw new ApiError(res.status, await res.json().catch(() => null));
+}
 
 /**
  * Uploads the file to POST /jobs with XMLHttpRequest (fetch reports no upload progress).
  * @param {(sent: number, total: number) => void} onUpload
  * @returns {Promise<object>} the job, as the 202 describes it
  */
-export function createJob(file, kind, onUpload) {
+export function createJob(file, kind, onUpload, signal) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    signal.addEventListener('abort', () => xhr.abort());
+    xhr.onabort = () => reject(new Canceled());
     xhr.open('POST', '/jobs');
     xhr.setRequestHeader('content-type', kind.type);
     if (kind.gzip) xhr.setRequestHeader('content-encoding', 'gzip');
@@ -23,7 +31,6 @@ export function createJob(file, kind, onUpload) {
     xhr.upload.onprogress = (e) => onUpload(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {
       if (xhr.status === 202) return resolve(xhr.response);
-      if (xhr.status === 404 && !xhr.response?.code) return reject(new NoJobsRoute('this service has no /jobs'));
       reject(new ApiError(xhr.status, xhr.response));
     };
     xhr.onerror = () => reject(new Error('the connection to the service was lost during the upload: drop the file again'));

@@ -3,13 +3,11 @@
 // and the table pages through them at the service. The job's id is in the page's address (?job=ID), so
 // a reload or a second tab follows the same job.
 import { ApiError, getModel } from './api.js';
-import { drawSessionCharts } from './charts.js';
 import { parseCsv } from './csv.js';
 import { Digest, itemReader } from './digest.js';
-import { el, badge } from './dom.js';
 import { explain, formatOf, unreadable } from './files.js';
-import { createJob, resultsBlob, scanResults, waitForJob } from './jobs.js';
-import { renderRiskiest } from './table.js';
+import { Canceled, createJob, deleteJob, resultsBlob, scanResults, waitForJob } from './jobs.js';
+import { showReport } from './report.js';
 
 const $ = (sel) => document.querySelector(sel);
 const FORMAT_OF_JOB = { csv: 'CSV', ndjson: 'NDJSON', records: 'JSON' };
@@ -21,10 +19,35 @@ export class Scorer {
     Object.assign(this, { table, showError, clearError });
     this.generation = 0; // a newer file (or job) makes an older one's progress and results stale
     this.job = null; // { id, fileName } of the results on screen
+    this.working = null; // { fileName, upload: AbortController, jobId } while a file goes up or is scored
+    $('#cancel').addEventListener('click', () => this.cancel());
+  }
+
+  /** Shows or hides the Cancel button with what it would cancel. */
+  setWorking(working) {
+    this.working = working;
+    $('#cancel').hidden = working === null;
+  }
+
+  /** Stops the upload, or cancels and removes the job (DELETE /jobs/{id}), and says so. */
+  async cancel() {
+    const working = this.working;
+    if (!working) return;
+    this.setWorking(null);
+    ++this.generation; // the upload's and the polling's updates stop
+    working.upload?.abort();
+    $('#progress').hidden = true;
+    $('#status').textContent = `${working.fileName} was not scored: you canceled it.`;
+    const url = new URL(location.href);
+    url.searchParams.delete('job');
+    url.searchParams.delete('file');
+    history.replaceState(null, '', url);
+    if (working.jobId) await deleteJob(working.jobId).catch((err) => this.showError(`the job could not be canceled: ${err.message}`));
   }
 
   /** What the user sees when a file is not scored: the status says so, the error box says why. */
   notScored(fileName, why, statusText = 'fix the file and drop it again.') {
+    this.setWorking(null);
     $('#progress').hidden = true;
     $('#status').textContent = `${fileName} was not scored: ${statusText}`;
     this.showError(why);
@@ -35,6 +58,7 @@ export class Scorer {
     this.clearError();
     $('#results').hidden = true;
     this.job = null;
+    this.setWorking(null);
     return ++this.generation;
   }
 
@@ -54,14 +78,21 @@ export class Scorer {
     progress.value = 0;
     status.textContent = `Uploading ${file.name} (${kind.format}, ${mb(file.size)})…`;
     let job;
+    const upload = new AbortController();
+    this.setWorking({ fileName: file.name, upload });
     try {
-      job = await createJob(file, kind, (sent, total) => {
-        if (generation !== this.generation) return;
-        progress.value = total > 0 ? sent / total : 0;
-        status.textContent = `Uploading ${file.name} (${kind.format}): ${mb(sent)} of ${mb(total)}`;
-      });
+      job = await createJob(
+        file,
+        kind,
+        (sent, total) => {
+          if (generation !== this.generation) return;
+          progress.value = total > 0 ? sent / total : 0;
+          status.textContent = `Uploading ${file.name} (${kind.format}): ${mb(sent)} of ${mb(total)}`;
+        },
+        upload.signal,
+      );
     } catch (err) {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || err instanceof Canceled) return;
       return this.notScored(file.name, err instanceof ApiError ? explain(file.name, kind.format, err.detail) : err.message, err instanceof ApiError ? undefined : 'the upload failed.');
     }
     if (generation !== this.generation) return;
@@ -77,6 +108,7 @@ export class Scorer {
     const progress = $('#progress');
     const status = $('#status');
     progress.hidden = false;
+    this.setWorking({ fileName, jobId: id });
     let job;
     try {
       job = await waitForJob(
@@ -102,6 +134,7 @@ export class Scorer {
       return this.notScored(fileName, err.message, 'the service could not be reached. Reload the page to follow the job again.');
     }
     if (!job) return;
+    this.setWorking(null);
     const format = FORMAT_OF_JOB[job.format] ?? job.format;
     if (job.state === 'canceled') return this.notScored(fileName, `the job scoring ${fileName} was canceled`, 'its job was canceled.');
     if (job.state === 'failed') {
@@ -143,7 +176,7 @@ export class Scorer {
       );
     }
     this.job = { id: job.id, fileName };
-    this.show(digest, job.summary, model.anomaly_threshold);
+    showReport(digest, job.summary, model.anomaly_threshold);
     const version = job.model_version ?? model.version;
     $('#report-title').textContent =
       `Threat report: ${fileName}, ${n(job.summary.count)} sessions, scored ${(job.finished_at ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC with model ${version}`;
@@ -151,35 +184,6 @@ export class Scorer {
     $('#progress').hidden = true;
     const skipped = job.records_skipped > 0 ? ` (${n(job.records_skipped)} bad records skipped)` : '';
     status.textContent = `${n(job.summary.count)} results${skipped} for ${fileName} with model ${version}.`;
-  }
-
-  show(digest, summary, threshold) {
-    $('#results').hidden = false;
-    const totals = [
-      ['sessions', summary.count],
-      ['suspicious', summary.suspicious],
-      ['anomaly rate', `${(100 * summary.anomaly_rate).toFixed(1)}%`],
-      ['sources', digest.sourceCount()],
-    ];
-    $('#totals').replaceChildren(
-      ...totals.map(([k, v]) => {
-        const card = el('div', undefined, 'card');
-        card.append(el('b', typeof v === 'number' ? n(v) : v), k);
-        return card;
-      }),
-    );
-    $('#recommendations').replaceChildren(
-      ...summary.recommendations.map((r) => {
-        const li = el('li');
-        li.append(badge(r.action, r.action === 'block' ? 'critical' : r.action === 'investigate' ? 'high' : 'medium'), ` ${r.src_ip}: ${r.reasons.join(', ')}`);
-        return li;
-      }),
-    );
-    const select = $('#filters').elements.country;
-    select.replaceChildren(new Option('any', ''), ...[...digest.countries].sort().map((c) => new Option(c, c)));
-    $('#filters').reset();
-    renderRiskiest($('#riskiest tbody'), digest.riskiest);
-    drawSessionCharts(digest, summary, threshold);
   }
 
   /** The job's results as CSV: the file's columns plus the verdict's, in input order. */
