@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DATASET_PATH } from '../../src/paths.js';
@@ -122,6 +123,9 @@ it("names the user's file, its format and the line or record in every error, and
   await page.setInputFiles('#file', { name: 'good.ndjson', mimeType: '', buffer: Buffer.from(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`) });
   await page.locator('#status', { hasText: '5 results' }).waitFor({ timeout: 30_000 });
   expect(await page.locator('#count').textContent()).toBe('5 of 5 sessions');
+  // gzip, sent with Content-Encoding: gzip as the API takes it
+  await page.setInputFiles('#file', { name: 'day.csv.gz', mimeType: 'application/gzip', buffer: gzipSync(readFileSync(DATASET_PATH)) });
+  await page.locator('#status', { hasText: '282 results for day.csv.gz' }).waitFor({ timeout: 60_000 });
   // Chromium logs each 400 the service answered; anything else is the page's own error
   expect(errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
   await page.close();
