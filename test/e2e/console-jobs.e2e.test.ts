@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readCsvRows } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
 import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
-import { jsHeapAfterGc, launchChromium, openPage } from '../helpers/browser.js';
+import { axeViolations, jsHeapAfterGc, launchChromium, openPage } from '../helpers/browser.js';
 import { ROOT, startServer, type Server } from '../helpers/process.js';
 
 const RECORDS = 200_000;
@@ -95,6 +95,9 @@ it('scores a 200,000-record file through a job: upload and scoring progress, a r
   const job = jobOf(page);
   expect(job).toMatch(/^[\w-]{16,}$/);
   expect(job).not.toBe(smallJob);
+
+  // the view while a job runs (progress bar, Cancel) passes the accessibility audit too
+  expect((await axeViolations(page)).map((v) => `${v.id}: ${v.nodes.map((x) => x.target.join(' ')).join(', ')}`)).toEqual([]);
 
   // a reload while the job runs follows the same job
   const state = ((await (await fetch(`${service.url}/jobs/${job}`)).json()) as { state: string }).state;
