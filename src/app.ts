@@ -17,6 +17,7 @@ import jobs from './plugins/jobs.js';
 import metrics from './plugins/metrics.js';
 import models from './plugins/models.js';
 import pressure from './plugins/pressure.js';
+import refusals from './plugins/refusals.js';
 import batchRoute from './routes/batch.js';
 import driftRoute from './routes/drift.js';
 import healthRoutes from './routes/health.js';
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(errors);
+  await app.register(refusals);
   await app.register(pressure, { config });
   await app.register(csv);
   await app.register(models, { config });

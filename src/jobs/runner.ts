@@ -36,10 +36,24 @@ export class JobRunner {
     this.timer.unref();
   }
 
-  /** Whether this process queued or runs the job (its state is live, not a dead runner's). */
-  mine = (id: string): boolean => this.current?.id === id || this.queue.includes(id);
+  /** jobs being stored by this process, not yet queued */
+  private readonly reserved = new Set<string>();
+
+  /** Whether this process stores, queued or runs the job (its state is live, not a dead runner's). */
+  mine = (id: string): boolean => this.current?.id === id || this.queue.includes(id) || this.reserved.has(id);
+
+  /** Claims a job id before its state is first written, so that no check takes the job for a dead one. */
+  reserve(id: string): void {
+    this.reserved.add(id);
+  }
+
+  /** Drops a reservation whose job was never queued (its body was refused). */
+  release(id: string): void {
+    this.reserved.delete(id);
+  }
 
   enqueue(id: string): void {
+    this.reserved.delete(id);
     this.queue.push(id);
     if (this.current === null) this.idle = this.pump();
   }

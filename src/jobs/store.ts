@@ -124,13 +124,15 @@ export class JobStore {
       error: { message: 'the server running this job stopped before it finished; submit it again', line: null, field: null },
     };
     await this.removeResults(job.id);
+    await rm(this.path(job.id, 'input'), { force: true }); // it cannot be resumed: free its disk
     await this.write(failed).catch(() => {});
     return failed;
   }
 
+  /** Removes the results, whole or half-written (a dead runner's temp files). */
   async removeResults(id: string): Promise<void> {
-    await rm(this.path(id, 'results.ndjson'), { force: true });
-    await rm(this.path(id, 'results.csv'), { force: true });
+    const files = await readdir(this.path(id)).catch(() => [] as string[]);
+    for (const f of files) if (f.startsWith('results.')) await rm(this.path(id, f), { force: true });
   }
 
   /** Writes the state atomically: a temp file, fsync, rename; a reader sees the old state or the new, whole. */

@@ -8,7 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ServiceError } from '../errors.js';
@@ -54,7 +54,7 @@ export function formatOf(contentType: string | undefined): InputFormat | null {
  * The request is never destroyed on an error: its rest is the refusal plugin's to drain.
  */
 export async function receiveBody(body: Readable, dest: string, format: InputFormat, gzip: boolean, limits: UploadLimits): Promise<number> {
-  const source = Readable.from(body.iterator({ destroyOnReturn: false }), { objectMode: false });
+  const { source, detach } = forward(body);
   // Gunzipped, metered, then where it goes.
   const through = (meter: Meter, sink: NodeJS.WritableStream | ((input: AsyncIterable<Buffer>) => Promise<void>)): Promise<void> =>
     gzip ? pipeline(source, createGunzip(), meter, sink) : pipeline(source, meter, sink);
@@ -73,6 +73,7 @@ export async function receiveBody(body: Readable, dest: string, format: InputFor
     await pipeline(Readable.from(lines), createWriteStream(dest, { flags: 'wx', flush: true }));
     return meter.bytes;
   } catch (err) {
+    detach();
     await rm(dest, { force: true });
     if (err instanceof ServiceError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'Z_DATA_ERROR' || (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') {
@@ -80,6 +81,35 @@ export async function receiveBody(body: Readable, dest: string, format: InputFor
     }
     throw err;
   }
+}
+
+/**
+ * The request's bytes through a stream of our own: a failed pipeline destroys its source, and a
+ * destroyed request stops being read, so a client still sending would never see the error answer.
+ * On failure the request is detached (paused, listeners gone) for the refusal plugin to drain.
+ */
+function forward(body: Readable): { source: PassThrough; detach: () => void } {
+  const source = new PassThrough();
+  const onData = (chunk: Buffer): void => {
+    if (!source.write(chunk)) body.pause();
+  };
+  const onDrain = (): void => void body.resume();
+  const onEnd = (): void => void source.end();
+  const onError = (err: Error): void => void source.destroy(err);
+  body.on('data', onData);
+  body.once('end', onEnd);
+  body.once('error', onError);
+  source.on('drain', onDrain);
+  return {
+    source,
+    detach: () => {
+      body.pause();
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      source.off('drain', onDrain);
+    },
+  };
 }
 
 /** {"records": [...]} as NDJSON lines, checked as /batch checks the body's shape (records by parseRecord, later). */

@@ -70,13 +70,15 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
       const body = request.body as Readable | undefined;
       if (body === undefined || typeof (body as Readable).iterator !== 'function') throw new ServiceError('INVALID_REQUEST', 'body is required: the dataset CSV, NDJSON or {"records": [...]}');
       const id = newJobId();
-      await mkdir(store.path(id), { recursive: true });
+      runner.reserve(id);
       let bytes: number;
       try {
+        await mkdir(store.path(id), { recursive: true });
         const diskLeft = config.jobsMaxDiskBytes - (await store.diskUsage());
         const gzip = (request.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
         bytes = await receiveBody(body, store.path(id, 'input'), format, gzip, { bodyLimit: config.jobsBodyLimit, jsonLimit: config.batchBodyLimit, diskLeft });
       } catch (err) {
+        runner.release(id);
         await rm(store.path(id), { recursive: true, force: true });
         throw err;
       }
@@ -103,7 +105,13 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
         owner: ownerHere(),
         heartbeat_at: now,
       };
-      await store.write(job);
+      try {
+        await store.write(job);
+      } catch (err) {
+        runner.release(id);
+        await rm(store.path(id), { recursive: true, force: true });
+        throw err;
+      }
       runner.enqueue(id);
       request.log.info({ job: id, bytes, format }, 'job queued');
       return reply.code(202).header('location', `/jobs/${id}`).send(job);

@@ -101,7 +101,7 @@ describe('POST /jobs and its results', () => {
       const res = await create(payload, headers);
       expect(res.statusCode, headers['content-type']).toBe(202);
       const done = await finished(res.json().id);
-      expect(done.state).toBe('succeeded');
+      expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
       const results = await app.inject({ url: `/jobs/${done.id}/results` });
       expect(ndjsonOf(results.body)).toEqual(batch.results);
       expect(done.summary).toEqual(batch.summary);
@@ -137,7 +137,7 @@ describe('failed, canceled, unknown', () => {
     lines[2001] = lines[2001].replace(/^\d+/, 'lots');
     const done = await finished((await create(lines.join('\n'))).json().id);
     expect(done.state).toBe('failed');
-    expect(done.error).toMatchObject({ line: 2002, field: 'bytes_in' });
+    expect(done.error, JSON.stringify(done.error)).toMatchObject({ line: 2002, field: 'bytes_in' });
     expect(done.error!.message).toMatch(/^CSV line 2002: bytes_in/);
     expect((await app.inject({ url: `/jobs/${done.id}/results` })).statusCode).toBe(409);
   });
@@ -147,7 +147,7 @@ describe('failed, canceled, unknown', () => {
     for (const n of [5, 500, 2500]) lines[n - 1] = lines[n - 1].replace(/^\d+/, 'x'.repeat(100));
     const res = await create(lines.join('\n'), { 'content-type': 'text/csv' }, '/jobs?on_error=skip&max_errors=5');
     const done = await finished(res.json().id);
-    expect(done.state).toBe('succeeded');
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
     expect(done.records_scored).toBe(2820 - 3);
     expect(done.records_skipped).toBe(3);
     expect(done.skipped).toEqual([5, 500, 2500].map((line) => ({ line, field: 'bytes_in', value: `${'x'.repeat(64)}…` })));
@@ -186,6 +186,17 @@ describe('failed, canceled, unknown', () => {
     expect((await create('not gzip', { 'content-type': 'text/csv', 'content-encoding': 'gzip' })).statusCode).toBe(400);
     expect((await create('{"records": [', { 'content-type': 'application/json' })).json().code).toBe('INVALID_JSON');
     expect((await create('[]', { 'content-type': 'application/json' })).json().message).toBe('body must be an object');
+  });
+});
+
+describe('metrics', () => {
+  it('counts jobs by state, records scored by jobs and job durations', async () => {
+    await finished((await create(CSV)).json().id);
+    const text = (await app.inject({ url: '/metrics' })).body;
+    expect(Number(/^scoring_jobs\{state="succeeded"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^scoring_jobs\{state="running"\} \d+$/m);
+    expect(Number(/^scoring_jobs_records_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(282);
+    expect(Number(/^scoring_job_duration_seconds_count\{state="succeeded"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
   });
 });
 
