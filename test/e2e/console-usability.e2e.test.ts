@@ -131,6 +131,28 @@ it("names the user's file, its format and the line or record in every error, and
   await page.close();
 });
 
+it('skips bad records when asked: the rest scored, the bad ones listed with line, field and value', async () => {
+  const { page, errors } = await open(1366, 900);
+  const lines = readFileSync(DATASET_PATH, 'utf8').trimEnd().split('\n');
+  lines[1] = lines[1].replace(/^5602,/, 'lots,'); // line 2
+  lines[4] = lines[4].replace(/^\d+,/, '-1,'); // line 5
+  await page.check('#skip');
+  await page.setInputFiles('#file', { name: 'two-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`) });
+  await page.locator('#status', { hasText: '280 results (2 bad records skipped) for two-bad.csv' }).waitFor({ timeout: 60_000 });
+  expect(await page.locator('#count').textContent()).toBe('280 of 280 sessions');
+  const skipped = await page.locator('#skipped tbody tr').allTextContents();
+  expect(skipped).toEqual(['2bytes_inlots', '5bytes_in-1']);
+  expect(await page.locator('#skipped-note').textContent()).toBe('2 bad records were left out of the results: fix them and score them again.');
+  await audit(page, 'score with skipped records');
+  // unchecked, the same file stops at its first bad line
+  await page.uncheck('#skip');
+  await page.setInputFiles('#file', { name: 'two-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`) });
+  await page.locator('#status', { hasText: 'two-bad.csv was not scored' }).waitFor({ timeout: 60_000 });
+  expect(await page.locator('#error').textContent()).toBe('two-bad.csv (CSV), line 2: bytes_in must be an integer');
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
 it('clears an old error when a new action starts: a failed training, then one record scored', async () => {
   const { page } = await open(1366, 900);
   await page.click('nav a[href="#model"]');

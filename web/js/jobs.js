@@ -15,16 +15,17 @@ export async function deleteJob(id) {
 }
 
 /**
- * Uploads the file to POST /jobs with XMLHttpRequest (fetch reports no upload progress).
+ * Uploads the file to POST /jobs with XMLHttpRequest (fetch reports no upload progress); with `skip`,
+ * bad records are left out and listed in the job (on_error=skip) instead of failing it.
  * @param {(sent: number, total: number) => void} onUpload
  * @returns {Promise<object>} the job, as the 202 describes it
  */
-export function createJob(file, kind, onUpload, signal) {
+export function createJob(file, kind, onUpload, signal, skip = false) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     signal.addEventListener('abort', () => xhr.abort());
     xhr.onabort = () => reject(new Canceled());
-    xhr.open('POST', '/jobs');
+    xhr.open('POST', skip ? '/jobs?on_error=skip' : '/jobs');
     xhr.setRequestHeader('content-type', kind.type);
     if (kind.gzip) xhr.setRequestHeader('content-encoding', 'gzip');
     xhr.responseType = 'json';

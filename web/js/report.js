@@ -36,3 +36,21 @@ export function showReport(digest, summary, threshold) {
   renderRiskiest($('#riskiest tbody'), digest.riskiest);
   drawSessionCharts(digest, summary, threshold);
 }
+
+/** The records a job left out (on_error=skip): where each is, the field and its value, as the job lists them. */
+export function showSkipped(job, format) {
+  const box = $('#skipped-box');
+  box.hidden = job.records_skipped === 0;
+  if (box.hidden) return;
+  const where = format === 'JSON' ? 'record' : 'line';
+  $('#skipped th').textContent = where === 'record' ? 'Record' : 'Line';
+  const listed = job.skipped.length < job.records_skipped ? ` (the first ${n(job.skipped.length)} listed)` : '';
+  $('#skipped-note').textContent = `${n(job.records_skipped)} bad record${job.records_skipped === 1 ? ' was' : 's were'} left out of the results${listed}: fix them and score them again.`;
+  $('#skipped tbody').replaceChildren(
+    ...job.skipped.map((s) => {
+      const tr = el('tr');
+      tr.append(el('td', String(s.line)), el('td', s.field), el('td', s.value));
+      return tr;
+    }),
+  );
+}

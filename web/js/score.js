@@ -7,7 +7,7 @@ import { parseCsv } from './csv.js';
 import { Digest, itemReader } from './digest.js';
 import { explain, formatOf, unreadable } from './files.js';
 import { Canceled, createJob, deleteJob, resultsBlob, scanResults, waitForJob } from './jobs.js';
-import { showReport } from './report.js';
+import { showReport, showSkipped } from './report.js';
 
 const $ = (sel) => document.querySelector(sel);
 const FORMAT_OF_JOB = { csv: 'CSV', ndjson: 'NDJSON', records: 'JSON' };
@@ -90,6 +90,7 @@ export class Scorer {
           status.textContent = `Uploading ${file.name} (${kind.format}): ${mb(sent)} of ${mb(total)}`;
         },
         upload.signal,
+        $('#skip').checked,
       );
     } catch (err) {
       if (generation !== this.generation || err instanceof Canceled) return;
@@ -177,6 +178,7 @@ export class Scorer {
     }
     this.job = { id: job.id, fileName };
     showReport(digest, job.summary, model.anomaly_threshold);
+    showSkipped(job, FORMAT_OF_JOB[job.format] ?? job.format);
     const version = job.model_version ?? model.version;
     $('#report-title').textContent =
       `Threat report: ${fileName}, ${n(job.summary.count)} sessions, scored ${(job.finished_at ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC with model ${version}`;
