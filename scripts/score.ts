@@ -4,14 +4,17 @@
  * Scores a CSV file of any size with the served models' bundle, streaming: the
  * input columns plus the verdict columns (CSV), or one /batch result a line
  * (NDJSON). Without --out the CSV goes to stdout. A progress line a second and
- * the summary go to stderr. Exit 1 on a bad record, naming its line and field.
+ * the summary go to stderr. Exit 1 on a bad record, naming its line and field; with --on-error skip,
+ * bad records are left out and listed (line, field, value) after the summary, up to --max-errors.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { scoreFile } from '../src/offline/score-file.js';
 import { COMMITTED_MODEL_DIR } from '../src/paths.js';
 
-const USAGE = 'usage: npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N]';
+const USAGE = 'usage: npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N] [--on-error stop|skip] [--max-errors N (default 1000)]';
+/** Skipped records listed one a line on stderr; past it, only the count. */
+const LISTED_SKIPS = 100;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +23,8 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'model-dir': { type: 'string', default: process.env.MODEL_DIR ?? COMMITTED_MODEL_DIR },
       threads: { type: 'string' },
+      'on-error': { type: 'string', default: 'stop' },
+      'max-errors': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -27,12 +32,18 @@ async function main(): Promise<void> {
   if (!values.data) throw new Error(`--data is required\n${USAGE}`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new Error('--threads must be an integer from 1 to 64');
+  const onError = values['on-error'];
+  if (onError !== 'stop' && onError !== 'skip') throw new Error('--on-error must be stop or skip');
+  const maxErrors = values['max-errors'] === undefined ? undefined : Number(values['max-errors']);
+  if (maxErrors !== undefined && !(Number.isInteger(maxErrors) && maxErrors >= 0)) throw new Error('--max-errors must be a whole number');
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   const result = await scoreFile({
     input: values.data,
     output: values.out ?? null,
     modelDir: values['model-dir']!,
     threads,
+    onError,
+    maxErrors,
     onProgress: (records, seconds) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`),
   });
   const s = result.summary;
@@ -42,6 +53,11 @@ async function main(): Promise<void> {
     ...s.recommendations.slice(0, 10).map((r) => `  ${r.action.padEnd(11)} ${r.src_ip.padEnd(40)} ${r.reasons.join(', ')}`),
   ];
   if (values.out) lines.splice(1, 0, `written to ${values.out}`);
+  if (onError === 'skip') {
+    lines.push(`skipped ${fmt(result.skipped.length)} bad records`);
+    for (const k of result.skipped.slice(0, LISTED_SKIPS)) lines.push(`  line ${k.line}: ${k.field} = ${JSON.stringify(k.value)} (${k.message})`);
+    if (result.skipped.length > LISTED_SKIPS) lines.push(`  ... ${fmt(result.skipped.length - LISTED_SKIPS)} more`);
+  }
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 

@@ -17,6 +17,7 @@ import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/d
 import { CsvError, CsvRecords } from '../ml/data/dataset.js';
 import { parseRecordAt, RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
+import { type SkippedRecord, skippedRecord } from '../ml/data/record-stream.js';
 import { csvCell, OutputBuffer, resultCells } from './format.js';
 
 export interface WorkerInit {
@@ -33,13 +34,7 @@ export interface WorkerInit {
   onError?: 'stop' | 'skip';
 }
 export type InputFormat = 'csv' | 'ndjson' | 'records';
-/** A record left out in skip mode: where, which field, and its value shortened. */
-export interface SkippedRecord {
-  line: number;
-  field: string;
-  value: string;
-  message: string;
-}
+export type { SkippedRecord };
 /**
  * Memory goes round instead of being allocated for every block (which made V8 collect for "external
  * memory pressure" 17 times a million records on the main thread): a block's input comes back with its
@@ -61,8 +56,6 @@ if (inputFormat === 'csv') rows.add(header, 1);
 
 /** Records scored together (ModelBundle.scoreMany): few enough that none lives long. */
 const SCORE_EVERY = 256;
-/** Characters of an offending value kept in a skip report. */
-const VALUE_CHARS = 64;
 
 /** A line that is not a record; its message names the line. */
 class LineError extends Error {}
@@ -102,10 +95,7 @@ class Pending {
   /** Skip mode: reports a bad record instead of failing the block. */
   skip(err: Error, line: number, fieldValue: (field: string) => unknown): void {
     if (onError !== 'skip' || !(err instanceof RecordError || err instanceof CsvError || err instanceof LineError)) throw err;
-    const field = err instanceof RecordError ? err.field : 'record';
-    const raw = fieldValue(field);
-    const text = raw === undefined || raw === null ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
-    this.skipped.push({ line, field, value: text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS)}…` : text, message: err.message });
+    this.skipped.push(skippedRecord(err, line, fieldValue));
   }
 }
 

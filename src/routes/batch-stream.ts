@@ -12,10 +12,11 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { Spool } from '../http/spool.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { errorBody } from '../errors.js';
-import type { ModelBundle, ScoreObserver, ScoreResult } from '../ml/bundle/bundle.js';
-import { recordChunks, RecordStreamError, type StreamFormat } from '../ml/data/record-stream.js';
+import type { ModelBundle, ScoreObserver } from '../ml/bundle/bundle.js';
+import { recordChunks, type RecordStreamOptions, RecordStreamError, type SkippedRecord, type StreamFormat } from '../ml/data/record-stream.js';
 import type { TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
 
@@ -32,9 +33,9 @@ async function* inMemory(records: TrafficRecord[]): AsyncGenerator<TrafficRecord
 }
 
 /** The record chunks of a streamed body: the raw request stream (CSV, NDJSON), or parsed JSON records. */
-export function chunksOf(body: Readable | TrafficRecord[], format: StreamFormat, maxBytes: number): AsyncGenerator<TrafficRecord[]> {
+export function chunksOf(body: Readable | TrafficRecord[], format: StreamFormat, maxBytes: number, skip: Pick<RecordStreamOptions, 'onSkip' | 'maxErrors'> = {}): AsyncGenerator<TrafficRecord[]> {
   if (Array.isArray(body)) return inMemory(body);
-  return fromBody(body, format, maxBytes);
+  return fromBody(body, format, maxBytes, skip);
 }
 
 /**
@@ -45,9 +46,9 @@ export function chunksOf(body: Readable | TrafficRecord[], format: StreamFormat,
  * either: Node then stops reading the socket and the connection stalls. Past `maxBytes` more, the
  * connection is closed instead, so a client cannot make the server read without bound.
  */
-async function* fromBody(body: Readable, format: StreamFormat, maxBytes: number): AsyncGenerator<TrafficRecord[]> {
+async function* fromBody(body: Readable, format: StreamFormat, maxBytes: number, skip: Pick<RecordStreamOptions, 'onSkip' | 'maxErrors'>): AsyncGenerator<TrafficRecord[]> {
   try {
-    yield* recordChunks(body.iterator({ destroyOnReturn: false }), format, { chunkSize: CHUNK, maxBytes });
+    yield* recordChunks(body.iterator({ destroyOnReturn: false }), format, { chunkSize: CHUNK, maxBytes, ...skip });
   } finally {
     discardRest(body, maxBytes);
   }
@@ -64,19 +65,61 @@ function discardRest(body: Readable, maxBytes: number): void {
   body.resume();
 }
 
-/** The response lines: one result per record, then the summary; or an error line where the input goes wrong. */
+/**
+ * Output kept in memory for a client that is not reading (past it, in a temporary file): a client that
+ * sends its whole body before it reads gets every line after its upload, and the server's memory stays
+ * bounded meanwhile (src/http/spool.ts).
+ */
+export const SPOOL_MEMORY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The lines as a response body, produced as fast as the body arrives whether or not the client reads:
+ * waiting for the client would stop reading its body, a deadlock with a client that reads only after
+ * sending. When the client goes away, producing stops (the generator's finally discards the body's rest).
+ */
+export function spooled(lines: AsyncGenerator<string>): Readable {
+  const spool = new Spool(SPOOL_MEMORY_BYTES);
+  void (async () => {
+    try {
+      for await (const text of lines) {
+        if (spool.destroyed) break;
+        await spool.add(text);
+      }
+      spool.finish();
+    } catch (err) {
+      spool.destroy(err as Error);
+    }
+  })();
+  return spool;
+}
+
+/**
+ * The response lines: one result per record, then the summary; or an error line where the input goes wrong.
+ * In skip mode (`skipped` given, filled as the body is read) each bad record is a line {"skipped": {line,
+ * field, value, message}}, written before the results of the chunk it was read with, and the summary line
+ * carries records_skipped.
+ */
 export async function* ndjsonLines(
   app: FastifyInstance,
   request: FastifyRequest,
   chunks: AsyncGenerator<TrafficRecord[]>,
   bundle: ModelBundle,
   observer: ScoreObserver | null,
+  skipped: SkippedRecord[] | null = null,
 ): AsyncGenerator<string> {
   const summary = new SummaryBuilder(bundle.flagRate);
+  let skippedCount = 0;
+  const skippedLines = (): string => {
+    if (skipped === null || skipped.length === 0) return '';
+    skippedCount += skipped.length;
+    const text = skipped.map((s) => `${JSON.stringify({ skipped: s })}\n`).join('');
+    skipped.length = 0;
+    return text;
+  };
   try {
     for await (const records of chunks) {
       const results = bundle.scoreMany(records, observer);
-      let text = '';
+      let text = skippedLines();
       for (let i = 0; i < records.length; i++) {
         summary.add(records[i], results[i]);
         text += `${JSON.stringify(results[i])}\n`;
@@ -85,7 +128,9 @@ export async function* ndjsonLines(
       yield text;
       await yieldToEventLoop();
     }
-    yield `${JSON.stringify({ summary: summary.build() })}\n`;
+    const rest = skippedLines();
+    if (rest !== '') yield rest;
+    yield `${JSON.stringify(skipped === null ? { summary: summary.build() } : { summary: summary.build(), records_skipped: skippedCount })}\n`;
   } catch (err) {
     if (err instanceof RecordStreamError) {
       request.log.info({ code: err.code, message: err.message }, 'stream ended by a bad input');

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
@@ -7,8 +7,11 @@ import { ServiceError } from '../errors.js';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
 import { summarize } from '../ml/insight/summary.js';
 import { PUBLIC, responses } from '../schemas/common.js';
-import { CHUNK, chunksOf, NDJSON, ndjsonLines, wantsStream } from './batch-stream.js';
+import { CHUNK, chunksOf, NDJSON, ndjsonLines, spooled, wantsStream } from './batch-stream.js';
 import { parseRecords } from './records.js';
+import { type JobQuery, JobQuerySchema } from '../schemas/jobs.js';
+import type { SkippedRecord } from '../ml/data/record-stream.js';
+import { DEFAULT_MAX_ERRORS } from '../offline/score-file.js';
 
 export default async function batchRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
   const { batchLimit, batchBodyLimit, streamBodyLimit } = opts.config;
@@ -27,6 +30,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       // ~9% of /batch throughput); RecordsBody documents the body.
       config: { maxRows: batchLimit, takesCsv: true, streams: true, documentedBody: 'RecordsBody' },
       schema: {
+        querystring: JobQuerySchema,
         tags: ['scoring'],
         operationId: 'scoreBatch',
         summary: 'Score many records (JSON or the dataset CSV), whole or streamed',
@@ -38,7 +42,9 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
           `read as it arrives, BATCH_LIMIT does not apply (STREAM_BODY_LIMIT bytes do), and the answer is ${NDJSON}: one result a line in ` +
           `input order, then {"summary": {...}}. The 200 is sent before the records are read, so a bad record or body mid-stream ends it ` +
           `with a line {"error": {statusCode, error, message, code}} naming the line and field; the rest of the body is still read ` +
-          `and discarded (up to STREAM_BODY_LIMIT bytes more, then the connection is closed), so the client can finish sending.`,
+          `and discarded (up to STREAM_BODY_LIMIT bytes more, then the connection is closed), so the client can finish sending.\n\n` +
+          `Skip mode (on_error=skip): bad records are left out and reported with their line, field and value (shortened): in skipped ` +
+          `(results then answer the good records in order), or streamed as {"skipped": {...}} lines and records_skipped on the summary line.`,
         security: PUBLIC,
         response: responses(Type.Ref('BatchResponse'), 'One result per record, in input order, and the batch summary', 400, 413, 415, 500, 503),
       },
@@ -46,14 +52,19 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
     async (request, reply) => {
       const bundle = app.models.current; // read once: the whole batch uses this version
       const observer = app.drift.observer(bundle);
+      const query = request.query as JobQuery;
+      const maxErrors = query.max_errors ?? DEFAULT_MAX_ERRORS;
+      // Skip mode: bad records are reported (line, field, value) and left out instead of failing the batch.
+      const skipped: SkippedRecord[] | undefined = query.on_error === 'skip' ? [] : undefined;
       if (wantsStream(request)) {
         const body = request.body as Readable | { records: unknown };
         const format = /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
-        const source = 'pipe' in body ? (body as Readable) : parseRecords(request, batchLimit);
+        const source = 'pipe' in body ? (body as Readable) : parseRecords(request, batchLimit, skipped, maxErrors);
+        const skip = skipped ? { onSkip: (s: SkippedRecord) => void skipped.push(s), maxErrors } : {};
         reply.type(NDJSON);
-        return reply.send(Readable.from(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit), bundle, observer)));
+        return reply.send(spooled(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit, skip), bundle, observer, skipped ?? null)));
       }
-      const records = parseRecords(request, batchLimit);
+      const records = parseRecords(request, batchLimit, skipped, maxErrors);
       // Scored a chunk at a time with a yield in between, so a 10,000-record batch does not hold up /healthz.
       const results: ScoreResult[] = [];
       for (let i = 0; i < records.length; i += CHUNK) {
@@ -61,7 +72,8 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
         for (const r of bundle.scoreMany(records.slice(i, i + CHUNK), observer)) results.push(r);
       }
       app.metrics.recordsScored('batch', results);
-      return { results, summary: summarize(records, results, bundle.flagRate) };
+      const summary = summarize(records, results, bundle.flagRate);
+      return skipped ? { results, summary, skipped: skipped.map(({ line, field, value }) => ({ line, field, value })) } : { results, summary };
     },
   );
 }

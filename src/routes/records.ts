@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { ServiceError } from '../errors.js';
 import { parseRecord, RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { recordsFromBody, RecordsBodyError } from '../ml/data/records-body.js';
+import { type SkippedRecord, skippedRecord } from '../ml/data/record-stream.js';
 
 /** One record body (/score); a RecordError becomes a 400 naming the field. */
 export function parseOne(body: unknown): TrafficRecord {
@@ -14,10 +15,21 @@ export function parseOne(body: unknown): TrafficRecord {
   }
 }
 
-/** A {"records": [...]} body (/batch, JSON or CSV); the first bad record rejects the whole request. */
-export function parseRecords(request: FastifyRequest, maxRows: number): TrafficRecord[] {
+/**
+ * A {"records": [...]} body (/batch, JSON or CSV); the first bad record rejects the whole request, unless
+ * `skipped` is given (skip mode): then bad records are reported there (line: the CSV line, or the
+ * record's index + 1) and left out, up to maxErrors.
+ */
+export function parseRecords(request: FastifyRequest, maxRows: number, skipped?: SkippedRecord[], maxErrors = 1000): TrafficRecord[] {
+  const lines = request.csvLines;
+  const onSkip = skipped
+    ? (err: RecordError, i: number, raw: unknown): void => {
+        if (skipped.length >= maxErrors) throw new ServiceError('INVALID_RECORD', `more than ${maxErrors} bad records (max_errors); the next one: ${err.message}`);
+        skipped.push(skippedRecord(err, lines ? lines[i] : i + 1, (field) => (field === 'record' ? raw : (raw as Record<string, unknown>)?.[field])));
+      }
+    : undefined;
   try {
-    return recordsFromBody(request.body, maxRows, request.csvLines);
+    return recordsFromBody(request.body, maxRows, lines, onSkip);
   } catch (err) {
     if (err instanceof RecordsBodyError) throw new ServiceError(err.code, err.message);
     throw err;

@@ -33,6 +33,11 @@ export const BatchResponseSchema = Type.Object(
   {
     results: Type.Array(Type.Ref('ScoreResult'), { description: 'results[i] answers records[i] (or CSV data row i)' }),
     summary: BatchSummarySchema,
+    skipped: Type.Optional(
+      Type.Array(Type.Object({ line: Type.Integer({ minimum: 1 }), field: Type.String(), value: Type.String() }), {
+        description: 'skip mode (on_error=skip): the records left out, with the CSV line (or the record index + 1), the field and the value shortened to 64 characters',
+      }),
+    ),
   },
   { $id: 'BatchResponse', title: 'BatchResponse' },
 );

@@ -76,10 +76,14 @@ export async function sendThenRead(url: string, head: string, body: Buffer | str
   await written;
   const chunks: Buffer[] = [];
   // Until the response is whole (a kept-alive connection stays open after it) or the server closes.
+  let parsedHead: ReturnType<typeof parseResponse> = null;
   await new Promise<void>((resolve) => {
     socket.on('data', (c: Buffer) => {
       chunks.push(c);
-      if (parseResponse(Buffer.concat(chunks))?.complete) resolve();
+      // The head once; then a chunked body ends with its last chunk, a sized one at its length.
+      parsedHead ??= parseResponse(Buffer.concat(chunks));
+      if (parsedHead === null) return;
+      if (parsedHead.headers['transfer-encoding'] === 'chunked' ? c.subarray(-5).toString() === '0\r\n\r\n' : parseResponse(Buffer.concat(chunks))?.complete) resolve();
     });
     socket.once('close', () => resolve());
     socket.once('end', () => resolve());

@@ -23,8 +23,30 @@ export class RecordStreamError extends Error {
   }
 }
 
+/** A record left out in skip mode: its line, the offending field, its value shortened, and the message. */
+export interface SkippedRecord {
+  line: number;
+  field: string;
+  value: string;
+  message: string;
+}
+
+/** Characters of an offending value kept in a skip report. */
+const VALUE_CHARS = 64;
+
+/** A skip report for `err` at `line`; `fieldValue` gives the raw value of a field. */
+export function skippedRecord(err: Error, line: number, fieldValue: (field: string) => unknown): SkippedRecord {
+  const field = err instanceof RecordError ? err.field : 'record';
+  const raw = fieldValue(field);
+  const text = raw === undefined || raw === null ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return { line, field, value: text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS)}…` : text, message: err.message };
+}
 
 export interface RecordStreamOptions {
+  /** skip mode: a bad record (or NDJSON line, or CSV row of the wrong width) is given here and left out, instead of stopping the stream */
+  onSkip?: (skipped: SkippedRecord) => void;
+  /** skip mode: more bad records than this stops the stream; default 1,000 */
+  maxErrors?: number;
   /** records per chunk; default 1,000 */
   chunkSize?: number;
   /** bytes the stream may carry; default unlimited */
@@ -39,11 +61,14 @@ const MAX_LINE = 64 * 1024;
 class NdjsonReader {
   private buffer = '';
   private line = 0;
-  constructor(private readonly maxLine: number) {}
+  constructor(
+    private readonly maxLine: number,
+    private readonly skipping: boolean,
+  ) {}
 
-  push(text: string, final: boolean): { line: number; value: unknown }[] {
+  push(text: string, final: boolean): { line: number; value: unknown; bad?: RecordStreamError }[] {
     this.buffer += text;
-    const out: { line: number; value: unknown }[] = [];
+    const out: { line: number; value: unknown; bad?: RecordStreamError }[] = [];
     let pos = 0;
     for (;;) {
       let nl = this.buffer.indexOf('\n', pos);
@@ -59,7 +84,9 @@ class NdjsonReader {
       try {
         out.push({ line: this.line, value: JSON.parse(text) });
       } catch (err) {
-        throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is not valid JSON (${(err as Error).message})`);
+        const bad = new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is not valid JSON (${(err as Error).message})`);
+        if (!this.skipping) throw bad;
+        out.push({ line: this.line, value: text, bad });
       }
     }
     this.buffer = this.buffer.slice(pos);
@@ -77,7 +104,17 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
   const maxBytes = options.maxBytes ?? Infinity;
   const decoder = new StringDecoder('utf8');
   const csv = format === 'csv' ? { reader: new CsvReader({ maxRecordSize: options.maxRecordSize }), rows: new CsvRecords() } : null;
-  const ndjson = format === 'ndjson' ? new NdjsonReader(options.maxRecordSize ?? MAX_LINE) : null;
+  const ndjson = format === 'ndjson' ? new NdjsonReader(options.maxRecordSize ?? MAX_LINE, options.onSkip !== undefined) : null;
+  const maxErrors = options.maxErrors ?? 1000;
+  let header: string[] | null = null;
+  let skippedCount = 0;
+  /** Skip mode: reports a bad record; past maxErrors, or without skip mode, it stops the stream. */
+  const skip = (err: Error, line: number, fieldValue: (field: string) => unknown): void => {
+    const known = err instanceof RecordError || err instanceof CsvError || err instanceof RecordStreamError;
+    if (!options.onSkip || !known || (err instanceof CsvError && header === null)) throw err;
+    if (++skippedCount > maxErrors) throw new RecordStreamError('INVALID_RECORD', `more than ${maxErrors} bad records (max_errors); the next one: ${err.message}`);
+    options.onSkip(skippedRecord(err, line, fieldValue));
+  };
   let pending: TrafficRecord[] = [];
   let bytes = 0;
   let total = 0;
@@ -87,11 +124,23 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
       const records = final ? [...csv.reader.push(text), ...csv.reader.end()] : csv.reader.push(text);
       // CsvRecords checks the header and row widths.
       for (const { line, fields } of records) {
-        const record = csv.rows.add(fields, line);
-        if (record !== null) pending.push(record);
+        try {
+          const record = csv.rows.add(fields, line);
+          if (record !== null) pending.push(record);
+          else header = fields;
+        } catch (err) {
+          skip(err as Error, line, (field) => (header ? fields[header.indexOf(field)] : undefined));
+        }
       }
     } else {
-      for (const { line, value } of ndjson!.push(text, final)) pending.push(parseRecordAt(value, `NDJSON line ${line}`));
+      for (const { line, value, bad } of ndjson!.push(text, final)) {
+        try {
+          if (bad) throw bad;
+          pending.push(parseRecordAt(value, `NDJSON line ${line}`));
+        } catch (err) {
+          skip(err as Error, line, (field) => (field === 'record' ? (typeof value === 'string' ? value : JSON.stringify(value)) : (value as Record<string, unknown>)?.[field]));
+        }
+      }
     }
   };
 
@@ -121,6 +170,6 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
     throw err;
   }
   total += pending.length;
-  if (total === 0) throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
+  if (total === 0 && skippedCount === 0) throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
   if (pending.length > 0) yield pending;
 }

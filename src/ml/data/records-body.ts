@@ -21,19 +21,24 @@ export class RecordsBodyError extends Error {
  * @param maxRows more records is a TOO_MANY_RECORDS error, before any is parsed
  * @param csvLines the CSV line of each record, when the body came from a CSV
  */
-export function recordsFromBody(body: unknown, maxRows: number, csvLines?: Int32Array): TrafficRecord[] {
+export function recordsFromBody(body: unknown, maxRows: number, csvLines?: Int32Array, onSkip?: (err: RecordError, index: number, raw: unknown) => void): TrafficRecord[] {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RecordsBodyError('INVALID_RECORD', 'body must be an object');
-  const records = Object.prototype.hasOwnProperty.call(body, 'records') ? (body as { records: unknown }).records : undefined;
+  const records = Object.hasOwn(body, 'records') ? (body as { records: unknown }).records : undefined;
   if (records === undefined) throw new RecordsBodyError('INVALID_RECORD', 'records is required');
   if (!Array.isArray(records)) throw new RecordsBodyError('INVALID_RECORD', 'records must be an array');
   if (records.length === 0) throw new RecordsBodyError('INVALID_RECORD', 'records must NOT have fewer than 1 items');
   if (records.length > maxRows) throw new RecordsBodyError('TOO_MANY_RECORDS', `records has ${records.length} items, at most ${maxRows} are accepted`);
-  const out = new Array<TrafficRecord>(records.length);
+  const out: TrafficRecord[] = [];
   for (let i = 0; i < records.length; i++) {
     try {
-      out[i] = parseRecord(records[i]);
+      out.push(parseRecord(records[i]));
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
+      // Skip mode: reported, left out.
+      if (onSkip) {
+        onSkip(csvLines ? err.at(`CSV line ${csvLines[i]}`) : err.at(`records[${i}]`), i, records[i]);
+        continue;
+      }
       if (csvLines) throw new RecordsBodyError('INVALID_RECORD', err.at(`CSV line ${csvLines[i]}`).message);
       const where = err.field === 'record' ? `records[${i}]` : `records[${i}].${err.field}`;
       throw new RecordsBodyError('INVALID_RECORD', `${where} ${err.detail}`);
