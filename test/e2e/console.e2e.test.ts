@@ -5,13 +5,15 @@
  * request leaving the service's origin. Screenshots go to artifacts/e2e (CI keeps them).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readCsvRows } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
 import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
+import { launchChromium, type OpenPage, openPage } from '../helpers/browser.js';
 import { ROOT, startServer, type Server } from '../helpers/process.js';
 
 // The page's globals, as the callbacks given to page.evaluate see them (this file is compiled without the DOM lib).
@@ -33,11 +35,7 @@ beforeAll(async () => {
   const models = await modelDirCopy();
   cleanup = models.cleanup;
   service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -47,18 +45,8 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-/** A page that records console errors and every request it makes. */
-async function open(width: number, height: number): Promise<{ page: Page; errors: string[]; requests: string[]; loadMs: number }> {
-  const page = await browser.newPage({ viewport: { width, height }, acceptDownloads: true });
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => requests.push(r.url()));
-  const t0 = performance.now();
-  await page.goto(`${service.url}/`, { waitUntil: 'load' });
-  return { page, errors, requests, loadMs: performance.now() - t0 };
-}
+/** A page of the console that records console errors and every request it makes. */
+const open = (width: number, height: number): Promise<OpenPage> => openPage(browser, `${service.url}/`, width, height);
 
 const overflowsSideways = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth > (globalThis as unknown as PageGlobals).innerWidth);
 
@@ -89,16 +77,22 @@ it('scores the uploaded dataset: results, charts, recommendations, filters and a
 
   // a filter narrows the table
   // the shipped models are unlabelled, which never answer critical (docs/models.md): filter on high
+  // a filter is a pass over the job's results at the service: the table is aria-busy meanwhile
+  const filtered = () => page.locator('#table[aria-busy="false"]').waitFor();
   await page.selectOption('#filters select[name=risk]', 'high');
+  await filtered();
   const narrowed = await page.locator('#count').textContent();
   const shown = Number(narrowed!.split(' ')[0]);
   expect(shown).toBeGreaterThan(0);
   expect(shown).toBeLessThan(282);
   expect(await page.locator('#table tbody .badge.high').count()).toBe(shown);
   await page.fill('#filters input[name=ip]', '155.91.45.242');
+  await filtered();
   expect(Number((await page.locator('#count').textContent())!.split(' ')[0])).toBeLessThanOrEqual(shown);
   await page.selectOption('#filters select[name=risk]', '');
   await page.fill('#filters input[name=ip]', '');
+  await filtered();
+  expect(await page.locator('#count').textContent()).toBe('282 of 282 sessions');
 
   // the download: the input columns and the verdict columns, in input order, as /batch answers
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
@@ -149,28 +143,33 @@ it('reads on a 390 px phone without sideways scrolling, and shows a bad record o
   await page.click('nav a[href="#model"]');
   await page.locator('#confusion').waitFor({ timeout: 30_000 });
   expect(await overflowsSideways(page)).toBe(false);
-  // A bad file: the service's message, with its line, in words. At 12 MB the error line is sent while
-  // the browser is still uploading, which once stalled the connection and left the page waiting.
+  // A bad file of 12 MB: uploaded whole as a job, which fails at the bad line; the service's message,
+  // with the file's name, its format and the line, in words.
   await page.click('nav a[href="#score"]');
   const text = `${readFileSync(DATASET_PATH, 'utf8').trimEnd()}\n`;
   const bad = text.replace(/\n5602,/, '\nlots,') + text.slice(text.indexOf('\n') + 1).repeat(199);
-  await page.setInputFiles('#file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
-  await page.locator('#error').waitFor({ state: 'visible' });
-  expect(await page.locator('#error').textContent()).toMatch(/CSV line 2: bytes_in must be an integer/);
+  const badDir = mkdtempSync(join(tmpdir(), 'tts-console-')); // a path, not a buffer: 12 MB through the DevTools protocol is slow
+  writeFileSync(join(badDir, 'bad.csv'), bad);
+  await page.setInputFiles('#file', join(badDir, 'bad.csv'));
+  await page.locator('#error').waitFor({ state: 'visible', timeout: 60_000 });
+  expect(await page.locator('#error').textContent()).toBe('bad.csv (CSV), line 2: bytes_in must be an integer');
   // The dataset's results, still on screen from before, are not shown as this file's.
   expect(await page.locator('#results').isHidden()).toBe(true);
   expect(await page.locator('#status').textContent()).toBe('bad.csv was not scored: fix the file and drop it again.');
   await page.screenshot({ path: join(ARTIFACTS, 'console-phone-error.png'), fullPage: false });
-  // A stream cut short (one result line, then the end, as when the service dies mid-answer) is not
-  // shown as a scored file either.
-  const first = (await (await fetch(`${service.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, body: readFileSync(DATASET_PATH) })).text()).split('\n')[0];
-  await page.route('**/batch', (route) => route.fulfill({ status: 200, contentType: 'application/x-ndjson', body: `${first}\n` }));
+  rmSync(badDir, { recursive: true, force: true }); // the browser reads a chosen file when it sends it: not before
+  // Results cut short (the header and one record, then the end, as when the service dies mid-answer)
+  // are not shown as a scored file either.
+  await page.route('**/jobs/*/results', async (route) => {
+    const real = await route.fetch();
+    route.fulfill({ response: real, body: (await real.text()).split('\n').slice(0, 2).join('\n') });
+  });
   await page.setInputFiles('#file', DATASET_PATH);
-  await page.locator('#status', { hasText: 'CloudWatch_Traffic_Web_Attack.csv was not scored' }).waitFor();
-  expect(await page.locator('#status').textContent()).toBe('CloudWatch_Traffic_Web_Attack.csv was not scored: the answer was cut short. Drop it again.');
-  expect(await page.locator('#error').textContent()).toBe('the answer ended after 1 result, before its summary: the service stopped');
+  await page.locator('#status', { hasText: 'CloudWatch_Traffic_Web_Attack.csv was not scored' }).waitFor({ timeout: 60_000 });
+  expect(await page.locator('#status').textContent()).toBe('CloudWatch_Traffic_Web_Attack.csv was not scored: the answer was cut short. Reload the page to read it again.');
+  expect(await page.locator('#error').textContent()).toBe('the results ended after 1 of 282 records: the service stopped sending them');
   expect(await page.locator('#results').isHidden()).toBe(true);
-  await page.unroute('**/batch');
+  await page.unroute('**/jobs/*/results');
   expect(errors).toEqual([]);
   await page.close();
 });

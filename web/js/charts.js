@@ -23,15 +23,22 @@ export function savePng(id) {
   a.click();
 }
 
-/** items: [{ srcIp, country, bytesIn, bytesOut, hour, result }]; summary: the batch summary; threshold: the anomaly threshold */
-export function drawSessionCharts(items, summary, threshold) {
-  const point = (it) => ({ x: Math.max(1, it.bytesIn), y: Math.max(1, it.bytesOut) });
+/** The anomaly-score histogram's bins: 25 from 0.3 to 0.8, the scores outside in the end bins. */
+export const SCORE_BINS = { bins: 25, lo: 0.3, hi: 0.8 };
+export const scoreBin = (score) => Math.min(SCORE_BINS.bins - 1, Math.max(0, Math.floor(((score - SCORE_BINS.lo) / (SCORE_BINS.hi - SCORE_BINS.lo)) * SCORE_BINS.bins)));
+
+/**
+ * digest: what the charts need of a scored file, gathered in one pass (web/js/digest.js): sampled
+ * { x: bytes in, y: bytes out } points by verdict, bytes by source, all bytes, the score histogram.
+ * summary: the batch summary; threshold: the anomaly threshold.
+ */
+export function drawSessionCharts(digest, summary, threshold) {
   draw('chart-volume', {
     type: 'scatter',
     data: {
       datasets: [
-        { label: 'normal', data: items.filter((it) => it.result.verdict === 'normal').map(point), backgroundColor: GREY, pointRadius: 2 },
-        { label: 'suspicious', data: items.filter((it) => it.result.verdict === 'suspicious').map(point), backgroundColor: RED, pointRadius: 3 },
+        { label: 'normal', data: digest.points.normal, backgroundColor: GREY, pointRadius: 2 },
+        { label: 'suspicious', data: digest.points.suspicious, backgroundColor: RED, pointRadius: 3 },
       ],
     },
     options: { scales: { x: { type: 'logarithmic', title: { display: true, text: 'bytes in' } }, y: { type: 'logarithmic', title: { display: true, text: 'bytes out' } } } },
@@ -39,16 +46,27 @@ export function drawSessionCharts(items, summary, threshold) {
   const countries = summary.by_country.slice(0, 20);
   draw('chart-country', {
     type: 'bar',
-    data: { labels: countries.map((c) => c.country), datasets: [{ label: 'sessions', data: countries.map((c) => c.count), backgroundColor: BLUE }, { label: 'suspicious', data: countries.map((c) => c.suspicious), backgroundColor: RED }] },
+    data: {
+      labels: countries.map((c) => c.country),
+      datasets: [
+        { label: 'sessions', data: countries.map((c) => c.count), backgroundColor: BLUE },
+        { label: 'suspicious', data: countries.map((c) => c.suspicious), backgroundColor: RED },
+      ],
+    },
   });
   const hours = Array.from({ length: 24 }, (_, h) => summary.by_hour.find((x) => x.hour === h) ?? { hour: h, count: 0, suspicious: 0 });
   draw('chart-hour', {
     type: 'bar',
-    data: { labels: hours.map((h) => String(h.hour)), datasets: [{ label: 'sessions', data: hours.map((h) => h.count), backgroundColor: BLUE }, { label: 'suspicious', data: hours.map((h) => h.suspicious), backgroundColor: RED }] },
+    data: {
+      labels: hours.map((h) => String(h.hour)),
+      datasets: [
+        { label: 'sessions', data: hours.map((h) => h.count), backgroundColor: BLUE },
+        { label: 'suspicious', data: hours.map((h) => h.suspicious), backgroundColor: RED },
+      ],
+    },
   });
-  const totalBytes = items.reduce((s, it) => s + it.bytesIn + it.bytesOut, 0) || 1;
-  const bytesBy = new Map();
-  for (const it of items) bytesBy.set(it.srcIp, (bytesBy.get(it.srcIp) ?? 0) + it.bytesIn + it.bytesOut);
+  const totalBytes = digest.totalBytes || 1;
+  const bytesBy = digest.bytesBy;
   const top = summary.top_sources.slice(0, 10);
   draw('chart-sources', {
     type: 'bar',
@@ -59,19 +77,30 @@ export function drawSessionCharts(items, summary, threshold) {
         { label: '% of all bytes', data: top.map((s) => (100 * (bytesBy.get(s.src_ip) ?? 0)) / totalBytes), backgroundColor: BLUE, xAxisID: 'x2' },
       ],
     },
-    options: { indexAxis: 'y', scales: { x: { position: 'bottom', title: { display: true, text: 'suspicious sessions' } }, x2: { position: 'top', max: 100, title: { display: true, text: '% of bytes' }, grid: { drawOnChartArea: false } } } },
+    options: {
+      indexAxis: 'y',
+      scales: {
+        x: { position: 'bottom', title: { display: true, text: 'suspicious sessions' } },
+        x2: { position: 'top', max: 100, title: { display: true, text: '% of bytes' }, grid: { drawOnChartArea: false } },
+      },
+    },
   });
-  const bins = 25;
-  const lo = 0.3;
-  const hi = 0.8;
-  const counts = new Array(bins).fill(0);
-  for (const it of items) counts[Math.min(bins - 1, Math.max(0, Math.floor(((it.result.anomaly_score - lo) / (hi - lo)) * bins)))]++;
+  const { bins, lo, hi } = SCORE_BINS;
+  const counts = digest.scoreCounts;
   const edges = counts.map((_, b) => lo + ((hi - lo) * b) / bins);
   draw('chart-scores', {
     type: 'bar',
     data: {
       labels: edges.map((e) => e.toFixed(2)),
-      datasets: [{ label: `sessions (threshold ${threshold.toFixed(3)})`, data: counts, backgroundColor: edges.map((e) => (e + (hi - lo) / bins > threshold ? RED : BLUE)), barPercentage: 1, categoryPercentage: 1 }],
+      datasets: [
+        {
+          label: `sessions (threshold ${threshold.toFixed(3)})`,
+          data: counts,
+          backgroundColor: edges.map((e) => (e + (hi - lo) / bins > threshold ? RED : BLUE)),
+          barPercentage: 1,
+          categoryPercentage: 1,
+        },
+      ],
     },
     options: { scales: { x: { title: { display: true, text: 'anomaly score (red: at or above the threshold)' } } } },
   });

@@ -34,13 +34,3 @@ export function parseCsv(text) {
   const [header = [], ...rows] = records;
   return { header, rows };
 }
-
-function cell(v) {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** CSV text of a header and rows. */
-export function toCsv(header, rows) {
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
-}
