@@ -6,11 +6,14 @@
  * stops the stream with the line and the field, as /batch's messages do.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { CsvReader, CsvSyntaxError } from './csv.js';
-import { CsvError, CsvRecords } from './dataset.js';
-import { parseRecordAt, RecordError, type TrafficRecord } from './record.js';
+import { CsvSyntaxError } from './csv.js';
+import { CsvError } from './dataset.js';
+import { JsonLineError } from './formats/cloudwatch.js';
+import { FORMATS, type FormatName, type FormatOptions, type FormatReader } from './formats/index.js';
+import { RecordError, type TrafficRecord } from './record.js';
 
-export type StreamFormat = 'csv' | 'ndjson';
+/** csv and ndjson: the dataset's layout (the cloudwatch format); any other name: that format of the registry. */
+export type StreamFormat = 'csv' | 'ndjson' | FormatName;
 
 /** Why a stream stopped; `code` is the service's error code for it. */
 export class RecordStreamError extends Error {
@@ -23,7 +26,6 @@ export class RecordStreamError extends Error {
   }
 }
 
-
 export interface RecordStreamOptions {
   /** records per chunk; default 1,000 */
   chunkSize?: number;
@@ -31,41 +33,18 @@ export interface RecordStreamOptions {
   maxBytes?: number;
   /** characters one record (CSV) or line (NDJSON) may take; default 64 KiB */
   maxRecordSize?: number;
+  /** options of the format (vpc-flow fields) */
+  formatOptions?: FormatOptions;
+  /** called with the format's reader before the first record, to read its counts (skipped lines, stitched sessions) after */
+  onReader?: (reader: FormatReader) => void;
 }
 
-const MAX_LINE = 64 * 1024;
-
-/** Splits NDJSON into records, line by line. */
-class NdjsonReader {
-  private buffer = '';
-  private line = 0;
-  constructor(private readonly maxLine: number) {}
-
-  push(text: string, final: boolean): { line: number; value: unknown }[] {
-    this.buffer += text;
-    const out: { line: number; value: unknown }[] = [];
-    let pos = 0;
-    for (;;) {
-      let nl = this.buffer.indexOf('\n', pos);
-      if (nl < 0) {
-        if (!final || pos >= this.buffer.length) break;
-        nl = this.buffer.length;
-      }
-      this.line++;
-      const text = this.buffer.slice(pos, nl).trim();
-      pos = nl + 1;
-      if (text.length > this.maxLine) throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is longer than ${this.maxLine} characters`);
-      if (text === '') continue;
-      try {
-        out.push({ line: this.line, value: JSON.parse(text) });
-      } catch (err) {
-        throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is not valid JSON (${(err as Error).message})`);
-      }
-    }
-    this.buffer = this.buffer.slice(pos);
-    if (this.buffer.length > this.maxLine) throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line + 1}: is longer than ${this.maxLine} characters`);
-    return out;
-  }
+/** The reader of a stream format, from the one registry. */
+export function streamReader(format: StreamFormat, options: RecordStreamOptions = {}): FormatReader {
+  const maxLineSize = options.maxRecordSize;
+  if (format === 'csv') return FORMATS.cloudwatch.reader({ maxLineSize });
+  if (format === 'ndjson') return FORMATS.cloudwatch.reader({ maxLineSize, ndjson: true });
+  return FORMATS[format].reader({ ...options.formatOptions, maxLineSize });
 }
 
 /**
@@ -76,26 +55,19 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
   const chunkSize = options.chunkSize ?? 1000;
   const maxBytes = options.maxBytes ?? Infinity;
   const decoder = new StringDecoder('utf8');
-  const csv = format === 'csv' ? { reader: new CsvReader({ maxRecordSize: options.maxRecordSize }), rows: new CsvRecords() } : null;
-  const ndjson = format === 'ndjson' ? new NdjsonReader(options.maxRecordSize ?? MAX_LINE) : null;
+  let reader: FormatReader | null = null;
   let pending: TrafficRecord[] = [];
   let bytes = 0;
   let total = 0;
 
   const take = (text: string, final: boolean): void => {
-    if (csv) {
-      const records = final ? [...csv.reader.push(text), ...csv.reader.end()] : csv.reader.push(text);
-      // CsvRecords checks the header and row widths.
-      for (const { line, fields } of records) {
-        const record = csv.rows.add(fields, line);
-        if (record !== null) pending.push(record);
-      }
-    } else {
-      for (const { line, value } of ndjson!.push(text, final)) pending.push(parseRecordAt(value, `NDJSON line ${line}`));
-    }
+    for (const r of reader!.push(text)) pending.push(r);
+    if (final) for (const r of reader!.end()) pending.push(r);
   };
 
   try {
+    reader = streamReader(format, options);
+    options.onReader?.(reader);
     for await (const chunk of input) {
       bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       if (bytes > maxBytes) throw new RecordStreamError('PAYLOAD_TOO_LARGE', `the stream is larger than ${maxBytes} bytes`);
@@ -118,9 +90,19 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
     }
     if (err instanceof CsvSyntaxError) throw new RecordStreamError('INVALID_CSV', err.message);
     if (err instanceof CsvError) throw new RecordStreamError('INVALID_CSV', err.message);
+    if (err instanceof JsonLineError) throw new RecordStreamError('INVALID_JSON', err.message);
+    if (err instanceof RangeError && err.message.startsWith('format')) throw new RecordStreamError('INVALID_RECORD', err.message);
     throw err;
   }
   total += pending.length;
-  if (total === 0) throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
+  if (total === 0) {
+    if (format === 'csv' || format === 'ndjson') throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
+    throw new RecordStreamError('INVALID_RECORD', `the ${format} log has no records${skippedNote(reader)}`);
+  }
   if (pending.length > 0) yield pending;
+}
+
+function skippedNote(reader: FormatReader | null): string {
+  const skipped = Object.entries(reader?.skipped ?? {});
+  return skipped.length === 0 ? '' : ` (skipped: ${skipped.map(([k, n]) => `${n} ${k}`).join(', ')})`;
 }
