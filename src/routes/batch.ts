@@ -8,6 +8,8 @@ import type { ScoreResult } from '../ml/bundle/bundle.js';
 import { summarize } from '../ml/insight/summary.js';
 import { PUBLIC, responses } from '../schemas/common.js';
 import { CHUNK, chunksOf, NDJSON, ndjsonLines, wantsStream } from './batch-stream.js';
+import { decodedBody } from '../plugins/csv.js';
+import { FormatQuerySchema, requestFormat } from './format.js';
 import { parseRecords } from './records.js';
 
 export default async function batchRoute(app: FastifyInstance, opts: { config: Config }): Promise<void> {
@@ -15,7 +17,13 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
 
   // NDJSON bodies are streamed only: their records are read in the handler as they arrive.
   app.addContentTypeParser(NDJSON, (request, payload, done) => {
-    if (wantsStream(request)) return done(null, payload);
+    if (wantsStream(request)) {
+      try {
+        return done(null, decodedBody(request, payload, streamBodyLimit));
+      } catch (err) {
+        return done(err as Error, undefined);
+      }
+    }
     done(new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-type ${NDJSON} is streamed: send it with Accept: ${NDJSON}, or send application/json or text/csv`), undefined);
   });
 
@@ -25,13 +33,15 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       bodyLimit: batchBodyLimit,
       // Records are validated by parseRecord (the schema's rules, checked once: checking them twice was
       // ~9% of /batch throughput); RecordsBody documents the body.
-      config: { maxRows: batchLimit, takesCsv: true, streams: true, documentedBody: 'RecordsBody' },
+      config: { maxRows: batchLimit, takesCsv: true, takesLogs: true, streams: true, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['scoring'],
         operationId: 'scoreBatch',
         summary: 'Score many records (JSON or the dataset CSV), whole or streamed',
         description:
-          `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv. ` +
+          `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv, or a log as AWS delivers it ` +
+          `(?format=vpc-flow, alb, waf, cloudfront or ocsf) as text/plain; any of them gzipped with Content-Encoding: gzip. ` +
+          `A log's results carry the line(s) each record came from as their id (a stitched vpc-flow session: "3+4"). ` +
           `results[i] answers records[i]. A bad record rejects the whole batch with a 400 naming its index (or CSV line) and field; ` +
           `more than BATCH_LIMIT (default 10000) records is a 413.\n\n` +
           `Streamed, for files of any size: send Accept: ${NDJSON} with a text/csv or ${NDJSON} body (one record a line). The body is ` +
@@ -40,6 +50,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
           `with a line {"error": {statusCode, error, message, code}} naming the line and field; the rest of the body is still read ` +
           `and discarded (up to STREAM_BODY_LIMIT bytes more, then the connection is closed), so the client can finish sending.`,
         security: PUBLIC,
+        querystring: FormatQuerySchema,
         response: responses(Type.Ref('BatchResponse'), 'One result per record, in input order, and the batch summary', 400, 413, 415, 500, 503),
       },
     },
@@ -48,10 +59,11 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       const observer = app.drift.observer(bundle);
       if (wantsStream(request)) {
         const body = request.body as Readable | { records: unknown };
-        const format = /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
+        const { name, options } = requestFormat(request);
+        const format = name !== 'cloudwatch' ? name : /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
         const source = 'pipe' in body ? (body as Readable) : parseRecords(request, batchLimit);
         reply.type(NDJSON);
-        return reply.send(Readable.from(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit), bundle, observer)));
+        return reply.send(Readable.from(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit, options), bundle, observer)));
       }
       const records = parseRecords(request, batchLimit);
       // Scored a chunk at a time with a yield in between, so a 10,000-record batch does not hold up /healthz.

@@ -81,7 +81,7 @@ class AlbReader extends LineReader {
     super('alb', maxLine);
   }
 
-  protected parseLine(line: string): TrafficRecord {
+  protected parseLine(line: string, n: number): TrafficRecord {
     const f = splitEntry(line);
     if (f.length < MIN_FIELDS) throw new RecordError('record', `must have at least ${MIN_FIELDS} fields (type through "request"), got ${f.length}`);
     const type = f[0];
@@ -102,6 +102,7 @@ class AlbReader extends LineReader {
       protocol: secure ? 'HTTPS' : 'HTTP',
       responseCode: status,
       dstPort: requestPort(f[12], secure),
+      id: n,
     });
   }
 }

@@ -21,7 +21,7 @@ class CloudFrontReader extends LineReader {
     super('cloudfront', maxLine);
   }
 
-  protected parseLine(line: string): TrafficRecord | null {
+  protected parseLine(line: string, n: number): TrafficRecord | null {
     if (line.startsWith('#')) {
       if (line.startsWith('#Fields:')) {
         const names = line.slice(8).trim().split(/\s+/);
@@ -56,6 +56,7 @@ class CloudFrontReader extends LineReader {
       // sc-status 000 is a viewer that went away before the answer: no response code.
       responseCode: isAbsent(status) ? null : uint('sc-status', status, 999),
       dstPort: scheme === null ? null : secure ? 443 : 80,
+      id: n,
     });
   }
 }

@@ -41,7 +41,7 @@ class WafReader extends LineReader {
     super('waf', maxLine);
   }
 
-  protected parseLine(line: string): TrafficRecord {
+  protected parseLine(line: string, n: number): TrafficRecord {
     const o = parseJsonLine(line);
     if (o.timestamp === undefined) throw new RecordError('timestamp', 'is required (epoch milliseconds)');
     const at = epochMillis('timestamp', o.timestamp);
@@ -61,6 +61,7 @@ class WafReader extends LineReader {
       responseCode: code,
       dstPort: hostPort(req.headers),
       action: action ?? null,
+      id: n,
     });
   }
 }

@@ -37,6 +37,6 @@ describe('alb', () => {
     expect(() => readAll('alb', HTTP.replace('192.168.131.39:2817', 'nobody'))).toThrow('alb line 1: client:port must be an address and port such as 192.0.2.1:54321, got "nobody"');
     expect(() => readAll('alb', 'http 2018-07-02T22:23:00Z lb')).toThrow('alb line 1: record must have at least 13 fields (type through "request"), got 3');
     expect(() => readAll('alb', HTTP.replace('"GET', '"GET\\"'))).not.toThrow();
-    expect(() => readAll('alb', HTTP.slice(0, HTTP.indexOf('"curl')) + '"curl')).toThrow('alb line 1: record has an unterminated quote');
+    expect(() => readAll('alb', `${HTTP.slice(0, HTTP.indexOf('"curl'))}"curl`)).toThrow('alb line 1: record has an unterminated quote');
   });
 });

@@ -35,7 +35,7 @@ const BLOCKED = JSON.stringify({
 describe('waf', () => {
   it('reads a WAF log line: client, country, the epoch-ms timestamp, the action; no byte counts, both absent', () => {
     const { records } = readAll('waf', BLOCKED);
-    expect(records[0]).toMatchObject({ srcIp: '1.1.1.1', country: 'AU', creationMs: 1576280412771, endMs: 1576280412771, action: 'BLOCK', dstPort: 1989, id: null });
+    expect(records[0]).toMatchObject({ srcIp: '1.1.1.1', country: 'AU', creationMs: 1576280412771, endMs: 1576280412771, action: 'BLOCK', dstPort: 1989, id: 1 });
     expect(records[0].absent).toBe(ABSENT_BYTES_IN | ABSENT_BYTES_OUT);
   });
 
