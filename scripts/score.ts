@@ -1,17 +1,22 @@
 /**
- * npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR] [--threads N]
+ * npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR] [--threads N] [--format F [--fields "..."]]
  *
  * Scores a CSV file of any size with the served models' bundle, streaming: the
  * input columns plus the verdict columns (CSV), or one /batch result a line
  * (NDJSON). Without --out the CSV goes to stdout. A progress line a second and
  * the summary go to stderr. Exit 1 on a bad record, naming its line and field.
+ * --format names a log format of the registry (vpc-flow, alb, waf, cloudfront,
+ * ocsf); a log, and any gzipped file (.gz), is scored by the streaming path
+ * (score-log.ts), whose CSV gives each record's id (its log lines) and src_ip.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { scoreFile } from '../src/offline/score-file.js';
+import { FORMAT_NAMES, isFormatName } from '../src/ml/data/formats/index.js';
+import { type ScoreFileResult, scoreFile } from '../src/offline/score-file.js';
+import { type ScoreLogResult, scoreLog } from '../src/offline/score-log.js';
 import { COMMITTED_MODEL_DIR } from '../src/paths.js';
 
-const USAGE = 'usage: npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N]';
+const USAGE = `usage: npm run score -- --data IN[.gz] [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N] [--format ${FORMAT_NAMES.join('|')} (default cloudwatch)] [--fields "\${srcaddr} \${dstaddr} ..." (vpc-flow)]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +25,8 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'model-dir': { type: 'string', default: process.env.MODEL_DIR ?? COMMITTED_MODEL_DIR },
       threads: { type: 'string' },
+      format: { type: 'string', default: 'cloudwatch' },
+      fields: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -28,13 +35,26 @@ async function main(): Promise<void> {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new Error('--threads must be an integer from 1 to 64');
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const result = await scoreFile({
-    input: values.data,
-    output: values.out ?? null,
-    modelDir: values['model-dir']!,
-    threads,
-    onProgress: (records, seconds) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`),
-  });
+  const format = values.format!;
+  if (!isFormatName(format)) throw new Error(`--format must be one of ${FORMAT_NAMES.join(', ')}, got "${format}"`);
+  const onProgress = (records: number, seconds: number) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`);
+  const streamed = format !== 'cloudwatch' || values.data.endsWith('.gz');
+  const result: ScoreFileResult & Partial<Pick<ScoreLogResult, 'skipped' | 'notes'>> = streamed
+    ? await scoreLog({
+        input: values.data,
+        format: format === 'cloudwatch' ? 'csv' : format,
+        formatOptions: values.fields === undefined ? {} : { fields: values.fields },
+        output: values.out ?? null,
+        modelDir: values['model-dir']!,
+        onProgress,
+      })
+    : await scoreFile({
+        input: values.data,
+        output: values.out ?? null,
+        modelDir: values['model-dir']!,
+        threads,
+        onProgress,
+      });
   const s = result.summary;
   const lines = [
     `scored ${fmt(result.records)} records in ${result.seconds.toFixed(1)} s (${fmt(result.records / result.seconds)} records/s) with model ${result.modelVersion}`,
@@ -42,6 +62,10 @@ async function main(): Promise<void> {
     ...s.recommendations.slice(0, 10).map((r) => `  ${r.action.padEnd(11)} ${r.src_ip.padEnd(40)} ${r.reasons.join(', ')}`),
   ];
   if (values.out) lines.splice(1, 0, `written to ${values.out}`);
+  if (result.notes !== undefined) {
+    const counts = Object.entries({ ...result.skipped, ...result.notes }).filter(([, n]) => n > 0);
+    if (counts.length > 0) lines.splice(1, 0, `${format}: ${counts.map(([k, n]) => `${k.replaceAll('_', ' ')} ${fmt(n)}`).join(', ')}`);
+  }
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
