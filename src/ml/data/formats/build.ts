@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { rfc3339 } from '../datetime.js';
+import { countryOf } from '../geo/country.js';
 import { MAX_BYTES, RecordError, shorten, type TrafficRecord } from '../record.js';
 
 export function fail(field: string, expected: string, value: unknown): never {
@@ -104,7 +105,8 @@ export function makeRecord(p: RecordParts, endField = 'end'): TrafficRecord {
     creationMs: p.creationMs,
     endMs: p.endMs,
     srcIp: p.srcIp,
-    country: p.country ?? null,
+    // A format without a country (vpc-flow, alb, cloudfront; WAF when it gave none) gets the offline table's.
+    country: p.country ?? countryOf(p.srcIp),
     protocol: p.protocol ?? null,
     responseCode: responseCode !== null && responseCode >= 100 && responseCode <= 599 ? responseCode : null,
     dstPort: p.dstPort ?? null,

@@ -33,6 +33,7 @@ export interface Flow {
 /** How long past its end a record waits for its reverse: one aggregation window (at most 10 minutes) and slack for delivery order. */
 export const WAIT_MS = 15 * 60_000;
 export const MAX_PENDING = 100_000;
+const EVICT_EVERY = 4096;
 
 const SYN = 0x02;
 const SYN_ACK = 0x12;
@@ -52,6 +53,7 @@ export class Stitcher {
   private readonly pending = new Map<string, Flow[]>();
   private count = 0;
   private latestStart = -Infinity;
+  private sinceEvict = 0;
   stitched = 0;
   oneWay = 0;
 
@@ -81,7 +83,12 @@ export class Stitcher {
     if (list === undefined) this.pending.set(key, [f]);
     else list.push(f);
     this.count++;
-    this.evict(out, false);
+    // Checked every EVICT_EVERY adds, not every add: walking a Map from its start passes the slots of
+    // the entries deleted since its last rehash, which made a walk per record quadratic.
+    if (++this.sinceEvict >= EVICT_EVERY || this.count > MAX_PENDING) {
+      this.sinceEvict = 0;
+      this.evict(out, false);
+    }
   }
 
   /** Everything still waiting goes out one-way. */

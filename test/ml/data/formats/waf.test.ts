@@ -39,9 +39,10 @@ describe('waf', () => {
     expect(records[0].absent).toBe(ABSENT_BYTES_IN | ABSENT_BYTES_OUT);
   });
 
-  it('leaves the country absent when WAF gave none', () => {
+  it('takes the country from the offline table when WAF gave none, and leaves a private address without one', () => {
     const line = BLOCKED.replace('"country":"AU",', '');
-    expect(readAll('waf', line).records[0].country).toBeNull();
+    expect(readAll('waf', line).records[0].country).toBe('AU'); // 1.1.1.0/24 in the table
+    expect(readAll('waf', line.replace('"1.1.1.1"', '"10.0.0.8"')).records[0].country).toBeNull();
   });
 
   it('names the line, the field, what was expected and the value of a bad line', () => {
