@@ -111,7 +111,7 @@ describe('OpenAPI', () => {
       if (op.responses['503']) expect(op.responses['503'].headers?.['retry-after'], path).toBeDefined();
     }
     const train = doc.paths['/train'].post.parameters!;
-    expect(train.map((p) => p.name).sort()).toEqual(['contamination', 'max_depth', 'seed', 'trees']);
+    expect(train.map((p) => p.name).sort()).toEqual(['contamination', 'fields', 'format', 'max_depth', 'seed', 'trees']);
     expect(train.filter((p) => p.required)).toEqual([]);
   });
 
