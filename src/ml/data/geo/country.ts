@@ -121,8 +121,21 @@ function v6Number(ip: string): bigint {
   return v;
 }
 
+/** Addresses recur in a log (a client's many connections): answers kept, dropped whole when full. */
+const recent = new Map<string, string | null>();
+const RECENT_MAX = 65_536;
+
 /** Upper-case two-letter country of a public address; null for special ranges and addresses the table does not hold. */
 export function countryOf(ip: string): string | null {
+  const known = recent.get(ip);
+  if (known !== undefined) return known;
+  const found = lookup(ip);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(ip, found);
+  return found;
+}
+
+function lookup(ip: string): string | null {
   if (isIPv4(ip)) {
     if (SPECIAL.check(ip, 'ipv4')) return null;
     v4 ??= loadV4();
@@ -141,7 +154,7 @@ export function countryOf(ip: string): string | null {
     if (SPECIAL.check(ip, 'ipv6')) return null;
     const x = v6Number(ip);
     // An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address.
-    if (x >> 32n === 0xffffn) return countryOf([24n, 16n, 8n, 0n].map((s) => String((x >> s) & 255n)).join('.'));
+    if (x >> 32n === 0xffffn) return lookup([24n, 16n, 8n, 0n].map((s) => String((x >> s) & 255n)).join('.'));
     v6 ??= loadV6();
     const xh = x >> 64n;
     const xl = x & MASK;
