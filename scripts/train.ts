@@ -3,11 +3,16 @@
  *                  [--max-depth 10] [--seed 42] [--keep 5]
  *
  * Trains a model bundle from a CloudWatch CSV (default: the dataset shipped in
- * data/), writes it as a new version under
+ * data/) or a log in any format of the registry (--format, gzip read as is), writes it as a new version under
  * --out (default ./models) and makes it current, then prints the report.
  */
 import { parseArgs } from 'node:util';
-import { readDataset } from '../src/ml/data/dataset.js';
+import { readFileSync } from 'node:fs';
+import { readDataset, readCsvRows, recordsFromCsvRows } from '../src/ml/data/dataset.js';
+import { FORMAT_NAMES, isFormatName } from '../src/ml/data/formats/index.js';
+import { gunzipIfGzip } from '../src/ml/data/formats/read-text.js';
+import { readLogText } from '../src/ml/data/formats/read-text.js';
+import type { TrafficRecord } from '../src/ml/data/record.js';
 import { DATASET_PATH } from '../src/paths.js';
 import { mkdir } from 'node:fs/promises';
 import { TrainingLock } from '../src/ml/bundle/lock.js';
@@ -16,7 +21,19 @@ import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
 import type { SurrogateRules } from '../src/ml/insight/surrogate.js';
 import { trainModels } from '../src/ml/bundle/train.js';
 
-const USAGE = 'usage: npm run train -- [--data FILE (default data/CloudWatch_Traffic_Web_Attack.csv)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5]';
+const USAGE = `usage: npm run train -- [--data FILE[.gz] (default data/CloudWatch_Traffic_Web_Attack.csv)] [--format ${FORMAT_NAMES.join('|')} (default cloudwatch)] [--fields "\${srcaddr} ..." (vpc-flow)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5]`;
+
+/** The records of a file in any format of the registry; gzip (.gz as delivered to S3) expanded first. */
+async function readRecords(path: string, format: string, fields: string | undefined): Promise<TrafficRecord[]> {
+  if (!isFormatName(format)) throw new Error(`--format must be one of ${FORMAT_NAMES.join(', ')}, got "${format}"`);
+  const bytes = readFileSync(path);
+  const text = gunzipIfGzip(bytes, 2 ** 31 - 1);
+  if (format === 'cloudwatch') return text === bytes ? readDataset(path) : recordsFromCsvRows(await readCsvRows(text));
+  const read = readLogText(format, text.toString('utf8'), fields === undefined ? {} : { fields });
+  const counts = Object.entries({ ...read.skipped, ...read.notes }).filter(([, n]) => n > 0);
+  if (counts.length > 0) process.stderr.write(`${format}: ${counts.map(([k, n]) => `${k.replaceAll('_', ' ')} ${n}`).join(', ')}\n`);
+  return read.records;
+}
 
 function numberArg(values: Record<string, string | boolean | undefined>, key: string): number | undefined {
   const v = values[key];
@@ -30,6 +47,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       data: { type: 'string', default: DATASET_PATH },
+      format: { type: 'string', default: 'cloudwatch' },
+      fields: { type: 'string' },
       out: { type: 'string', default: 'models' },
       contamination: { type: 'string' },
       trees: { type: 'string' },
@@ -42,7 +61,7 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
 
   const started = performance.now();
-  const records = await readDataset(values.data!);
+  const records = await readRecords(values.data!, values.format!, values.fields);
   let lastLine = 0;
   const output = trainModels(records, {
     contamination: numberArg(values, 'contamination'),
@@ -119,7 +138,10 @@ function decisionLines(m: TrainingMetrics): string[] {
   return [
     `Decision with labels (logistic stacking on out-of-fold evidence; counted: ${d.counted.join(', ')}):`,
     ...d.detectors!.map((x) => `  ${x.detector.padEnd(18)} weight ${x.weight === null ? '   -  ' : x.weight.toFixed(3).padStart(6)}   hold-out ROC AUC ${f(x.roc_auc)}  AP ${f(x.average_precision)}`),
-    ...d.bands!.map((b) => `  ${b.band.padEnd(10)} risk_probability >= ${b.edge === null ? 'none (no edge reached the target)' : b.edge.toFixed(3)}  target precision ${b.target_precision}; out of fold P ${f(b.out_of_fold.precision)} R ${f(b.out_of_fold.recall)}; hold-out P ${f(b.holdout.precision)} R ${f(b.holdout.recall)}`),
+    ...d.bands!.map(
+      (b) =>
+        `  ${b.band.padEnd(10)} risk_probability >= ${b.edge === null ? 'none (no edge reached the target)' : b.edge.toFixed(3)}  target precision ${b.target_precision}; out of fold P ${f(b.out_of_fold.precision)} R ${f(b.out_of_fold.recall)}; hold-out P ${f(b.holdout.precision)} R ${f(b.holdout.recall)}`,
+    ),
     `  verdict on the hold-out: precision ${f(d.verdict!.precision)}  recall ${f(d.verdict!.recall)}  false-positive rate ${f(d.verdict!.false_positive_rate)}`,
   ];
 }
