@@ -83,6 +83,13 @@ describe('?format=', () => {
     expect(notGzip.json().message).toMatch(/gzip/);
   });
 
+  it('takes the dataset CSV gzipped too (cloudwatch, the default)', async () => {
+    const csv = await import('node:fs').then((fs) => fs.readFileSync(REAL_DATASET));
+    const res = await app.inject({ method: 'POST', url: '/batch', headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' }, payload: gzipSync(csv) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().results).toHaveLength(282);
+  });
+
   it('takes the vpc-flow fields parameter', async () => {
     const fields = encodeURIComponent('${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${bytes} ${start} ${end} ${action}');
     const res = await app.inject({ method: 'POST', url: `/score?format=vpc-flow&fields=${fields}`, headers: TEXT, payload: '198.51.100.1 10.0.0.1 40000 22 6 840 1714086000 1714086060 REJECT' });

@@ -97,7 +97,13 @@ describe('OpenAPI', () => {
   it('is usable by outside tools: operation ids, real descriptions, servers, security, optional /train parameters', async () => {
     const doc = app.swagger() as unknown as {
       servers: unknown[];
-      paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; parameters?: { name: string; required?: boolean }[]; responses: Record<string, { description: string; headers?: Record<string, unknown> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { operationId?: string; security?: unknown[]; parameters?: { name: string; required?: boolean }[]; responses: Record<string, { description: string; headers?: Record<string, unknown> }> }
+        >
+      >;
     };
     expect(doc.servers.length).toBeGreaterThan(0);
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
