@@ -1,5 +1,5 @@
 /**
- * npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR] [--threads N]
+ * npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR] [--threads N] [--format F [--fields "..."]]
  *
  * Scores a CSV file of any size with the served models' bundle, streaming: the
  * input columns plus the verdict columns (CSV), or one /batch result a line
@@ -9,14 +9,19 @@
  * SIGINT and SIGTERM stop the run and exit 130 and 143. Either way no output
  * file and no temporary file is left behind. With --on-error skip, bad records
  * are left out and listed (line, field, value) after the summary, up to --max-errors.
+ * --format names a log format of the registry (vpc-flow, alb, waf, cloudfront,
+ * ocsf); a log, and any gzipped file (.gz), is scored by the streaming path
+ * (score-log.ts), whose CSV gives each record's id (its log lines) and src_ip.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { readCurrent } from '../src/ml/bundle/current.js';
+import { FORMAT_NAMES, isFormatName } from '../src/ml/data/formats/index.js';
 import { bundleBytes, scoreFile, threadLimits } from '../src/offline/score-file.js';
+import { scoreLog } from '../src/offline/score-log.js';
 import { COMMITTED_MODEL_DIR } from '../src/paths.js';
 
-const USAGE = 'usage: npm run score -- --data IN.csv [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N] [--on-error stop|skip] [--max-errors N (default 1000)]';
+const USAGE = `usage: npm run score -- --data IN[.gz] [--out OUT.csv | OUT.ndjson] [--model-dir DIR (default ./models)] [--threads N] [--format ${FORMAT_NAMES.join('|')} (default cloudwatch)] [--fields "\${srcaddr} \${dstaddr} ..." (vpc-flow)] [--on-error stop|skip] [--max-errors N (default 1000)]`;
 /** Skipped records listed one a line on stderr; past it, only the count. */
 const LISTED_SKIPS = 100;
 
@@ -29,6 +34,8 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       'on-error': { type: 'string', default: 'stop' },
       'max-errors': { type: 'string' },
+      format: { type: 'string', default: 'cloudwatch' },
+      fields: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -41,6 +48,10 @@ async function main(): Promise<void> {
   const maxErrors = values['max-errors'] === undefined ? undefined : Number(values['max-errors']);
   if (maxErrors !== undefined && !(Number.isInteger(maxErrors) && maxErrors >= 0)) throw new Error('--max-errors must be a whole number');
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const format = values.format!;
+  if (!isFormatName(format)) throw new Error(`--format must be one of ${FORMAT_NAMES.join(', ')}, got "${format}"`);
+  const streamed = format !== 'cloudwatch' || values.data.endsWith('.gz');
+  if (streamed && onError === 'skip') throw new Error('--on-error skip applies to the dataset CSV (--format cloudwatch, not gzipped); a log stops at its first bad line');
   // A signal stops the run like any failure: the temp output is removed before the process exits.
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -51,16 +62,11 @@ async function main(): Promise<void> {
       stop.abort(new Error(`interrupted by ${signal}${values.out ? `; ${values.out} not written` : ''}`));
     });
   }
-  const result = await scoreFile({
-    signal: stop.signal,
-    input: values.data,
-    output: values.out ?? null,
-    modelDir: values['model-dir']!,
-    threads,
-    onError,
-    maxErrors,
-    onProgress: (records, seconds) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`),
-  });
+  const onProgress = (records: number, seconds: number) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`);
+  const common = { signal: stop.signal, input: values.data, output: values.out ?? null, modelDir: values['model-dir']!, onProgress };
+  const logResult = streamed ? await scoreLog({ ...common, format: format === 'cloudwatch' ? 'csv' : format, formatOptions: values.fields === undefined ? {} : { fields: values.fields } }) : null;
+  const fileResult = streamed ? null : await scoreFile({ ...common, threads, onError, maxErrors });
+  const result = (logResult ?? fileResult)!;
   const s = result.summary;
   const lines = [
     `scored ${fmt(result.records)} records in ${result.seconds.toFixed(1)} s (${fmt(result.records / result.seconds)} records/s) with model ${result.modelVersion}`,
@@ -69,9 +75,13 @@ async function main(): Promise<void> {
   ];
   if (values.out) lines.splice(1, 0, `written to ${values.out}`);
   if (onError === 'skip') {
-    lines.push(`skipped ${fmt(result.skipped.length)} bad records`);
-    for (const k of result.skipped.slice(0, LISTED_SKIPS)) lines.push(`  line ${k.line}: ${k.field} = ${JSON.stringify(k.value)} (${k.message})`);
-    if (result.skipped.length > LISTED_SKIPS) lines.push(`  ... ${fmt(result.skipped.length - LISTED_SKIPS)} more`);
+    lines.push(`skipped ${fmt(fileResult!.skipped.length)} bad records`);
+    for (const k of fileResult!.skipped.slice(0, LISTED_SKIPS)) lines.push(`  line ${k.line}: ${k.field} = ${JSON.stringify(k.value)} (${k.message})`);
+    if (fileResult!.skipped.length > LISTED_SKIPS) lines.push(`  ... ${fmt(fileResult!.skipped.length - LISTED_SKIPS)} more`);
+  }
+  if (logResult !== null) {
+    const counts = Object.entries({ ...logResult.skipped, ...logResult.notes }).filter(([, n]) => n > 0);
+    if (counts.length > 0) lines.splice(1, 0, `${format}: ${counts.map(([k, n]) => `${k.replaceAll('_', ' ')} ${fmt(n)}`).join(', ')}`);
   }
   process.stderr.write(`${lines.join('\n')}\n`);
 }

@@ -3,13 +3,19 @@
  *                  [--max-depth 10] [--seed 42] [--keep 5] [--promote auto|always|never]
  *
  * Trains a model bundle from a CloudWatch CSV (default: the dataset shipped in
- * data/), compares it with the version --out (default ./models) serves on the
- * same hold-out, writes it as a new version and makes it current when not worse
+ * data/) or a log in any format of the registry (--format, gzip read as is),
+ * compares it with the version --out (default ./models) serves on the same
+ * hold-out, writes it as a new version and makes it current when not worse
  * (--promote auto, src/ml/bundle/promote.ts), always, or never, then prints the
  * report with both sets of figures.
  */
 import { parseArgs } from 'node:util';
-import { readDataset } from '../src/ml/data/dataset.js';
+import { readFileSync } from 'node:fs';
+import { readDataset, readCsvRows, recordsFromCsvRows } from '../src/ml/data/dataset.js';
+import { FORMAT_NAMES, isFormatName } from '../src/ml/data/formats/index.js';
+import { gunzipIfGzip } from '../src/ml/data/formats/read-text.js';
+import { readLogText } from '../src/ml/data/formats/read-text.js';
+import type { TrafficRecord } from '../src/ml/data/record.js';
 import { DATASET_PATH } from '../src/paths.js';
 import { mkdir } from 'node:fs/promises';
 import { TrainingLock } from '../src/ml/bundle/lock.js';
@@ -19,8 +25,19 @@ import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
 import type { SurrogateRules } from '../src/ml/insight/surrogate.js';
 import { trainModels } from '../src/ml/bundle/train.js';
 
-const USAGE =
-  'usage: npm run train -- [--data FILE (default data/CloudWatch_Traffic_Web_Attack.csv)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5] [--promote auto|always|never (default auto)]';
+const USAGE = `usage: npm run train -- [--data FILE[.gz] (default data/CloudWatch_Traffic_Web_Attack.csv)] [--format ${FORMAT_NAMES.join('|')} (default cloudwatch)] [--fields "\${srcaddr} ..." (vpc-flow)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5] [--promote auto|always|never (default auto)]`;
+
+/** The records of a file in any format of the registry; gzip (.gz as delivered to S3) expanded first. */
+async function readRecords(path: string, format: string, fields: string | undefined): Promise<TrafficRecord[]> {
+  if (!isFormatName(format)) throw new Error(`--format must be one of ${FORMAT_NAMES.join(', ')}, got "${format}"`);
+  const bytes = readFileSync(path);
+  const text = gunzipIfGzip(bytes, 2 ** 31 - 1);
+  if (format === 'cloudwatch') return text === bytes ? readDataset(path) : recordsFromCsvRows(await readCsvRows(text));
+  const read = readLogText(format, text.toString('utf8'), fields === undefined ? {} : { fields });
+  const counts = Object.entries({ ...read.skipped, ...read.notes }).filter(([, n]) => n > 0);
+  if (counts.length > 0) process.stderr.write(`${format}: ${counts.map(([k, n]) => `${k.replaceAll('_', ' ')} ${n}`).join(', ')}\n`);
+  return read.records;
+}
 
 function numberArg(values: Record<string, string | boolean | undefined>, key: string): number | undefined {
   const v = values[key];
@@ -34,6 +51,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       data: { type: 'string', default: DATASET_PATH },
+      format: { type: 'string', default: 'cloudwatch' },
+      fields: { type: 'string' },
       out: { type: 'string', default: 'models' },
       contamination: { type: 'string' },
       trees: { type: 'string' },
@@ -49,7 +68,7 @@ async function main(): Promise<void> {
   if (!PROMOTE_MODES.includes(mode)) throw new Error(`--promote must be one of ${PROMOTE_MODES.join(', ')}, got "${values.promote}"`);
 
   const started = performance.now();
-  const records = await readDataset(values.data!);
+  const records = await readRecords(values.data!, values.format!, values.fields);
   let lastLine = 0;
   const output = trainModels(records, {
     contamination: numberArg(values, 'contamination'),

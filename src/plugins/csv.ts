@@ -9,8 +9,21 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Transform, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { ServiceError } from '../errors.js';
 import { CsvError, readCsvRows } from '../ml/data/dataset.js';
+import { FORMATS } from '../ml/data/formats/index.js';
+import { readLogText } from '../ml/data/formats/read-text.js';
+import { RecordError, type TrafficRecord } from '../ml/data/record.js';
+import { requestFormat } from '../routes/format.js';
+
+/** The key of a body read from a log format: its records, already parsed (no JSON body can have a symbol key). */
+export const LOG_RECORDS = Symbol('logRecords');
+export interface LogBody {
+  [LOG_RECORDS]: TrafficRecord[];
+  skipped: Readonly<Record<string, number>>;
+  notes: Readonly<Record<string, number>>;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +37,8 @@ declare module 'fastify' {
     takesCsv?: boolean;
     /** the route streams with Accept: application/x-ndjson, reading the body itself */
     streams?: boolean;
+    /** the route takes logs in the formats of the registry (?format=), as text/plain */
+    takesLogs?: boolean;
   }
 }
 
@@ -47,6 +62,60 @@ class ByteLimit extends Transform {
   }
 }
 
+/**
+ * The body as sent, gunzipped when Content-Encoding says gzip (logs are delivered to S3 gzipped). The
+ * route's bodyLimit applies to the expanded bytes too, so a small gzip cannot expand without bound.
+ */
+export function decodedBody(request: FastifyRequest, payload: NodeJS.ReadableStream, limit: number): NodeJS.ReadableStream {
+  const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding === 'identity') return payload;
+  if (encoding !== 'gzip') throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${encoding.slice(0, 40)} is not supported: send gzip or none`);
+  const gunzip = createGunzip();
+  const limited = new ByteLimit(limit);
+  payload.on('error', (err) => gunzip.destroy(err));
+  gunzip.on('error', (err) => limited.destroy(err.message.startsWith('request body') ? err : new ServiceError('INVALID_REQUEST', `the gzip body cannot be read (${err.message})`)));
+  payload.pipe(gunzip).pipe(limited);
+  return limited;
+}
+
+async function readText(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+  const limited = new ByteLimit(limit);
+  stream.on('error', (err) => limited.destroy(err));
+  stream.pipe(limited);
+  const chunks: Buffer[] = [];
+  for await (const chunk of limited) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A whole log body (?format= other than cloudwatch) to its records: a bad line is a 400 naming it. */
+async function parseLogBody(request: FastifyRequest, payload: NodeJS.ReadableStream): Promise<LogBody> {
+  const { name, options } = requestFormat(request);
+  if (!request.routeOptions.config.takesLogs || name === 'cloudwatch') {
+    const logs = Object.keys(FORMATS).filter((n) => n !== 'cloudwatch');
+    throw new ServiceError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      request.routeOptions.config.takesLogs
+        ? `content-type text/plain is a log: name its format with ?format= (${logs.join(', ')}); the dataset's layout is sent as application/json or text/csv`
+        : `content-type text/plain is not supported by ${request.method} ${request.routeOptions.url}: send application/json`,
+    );
+  }
+  const limit = request.routeOptions.bodyLimit ?? 1024 * 1024;
+  const declared = Number(request.headers['content-length']);
+  if (declared > limit) throw new ServiceError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
+  const text = await readText(decodedBody(request, payload, limit), limit);
+  const maxRows = request.routeOptions.config.maxRows ?? Infinity;
+  try {
+    const read = readLogText(name, text, options, maxRows);
+    if (read.records.length === 0)
+      throw new ServiceError('INVALID_RECORD', `the ${name} log has no records${Object.keys(read.skipped).length > 0 ? ` (skipped: ${JSON.stringify(read.skipped)})` : ''}`);
+    return { [LOG_RECORDS]: read.records, skipped: read.skipped, notes: read.notes };
+  } catch (err) {
+    if (err instanceof RecordError) throw new ServiceError('INVALID_RECORD', err.message);
+    if (err instanceof RangeError && err.message.includes('more than')) throw new ServiceError('TOO_MANY_RECORDS', err.message);
+    throw err;
+  }
+}
+
 async function parseCsvBody(request: FastifyRequest, payload: NodeJS.ReadableStream): Promise<{ records: Record<string, string>[] }> {
   if (!request.routeOptions.config.takesCsv) {
     // Only routes that document a CSV body take one; anywhere else it would be parsed and then
@@ -58,8 +127,9 @@ async function parseCsvBody(request: FastifyRequest, payload: NodeJS.ReadableStr
   const declared = Number(request.headers['content-length']);
   if (declared > limit) throw new ServiceError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
   const limited = new ByteLimit(limit);
-  payload.on('error', (err) => limited.destroy(err));
-  payload.pipe(limited);
+  const decoded = decodedBody(request, payload, limit);
+  decoded.on('error', (err) => limited.destroy(err));
+  decoded.pipe(limited);
   try {
     const rows = await readCsvRows(limited, { maxRows });
     request.csvLines = Int32Array.from(rows, (r) => r.line);
@@ -74,8 +144,29 @@ async function parseCsvBody(request: FastifyRequest, payload: NodeJS.ReadableStr
 async function csvPlugin(app: FastifyInstance): Promise<void> {
   app.addContentTypeParser(['text/csv', 'application/csv'], (request, payload, done) => {
     // A streamed /batch reads the CSV itself, as it arrives (routes/batch-stream.ts).
-    if (request.routeOptions.config.streams && wantsStream(request)) return done(null, payload);
+    if (request.routeOptions.config.streams && wantsStream(request)) {
+      try {
+        return done(null, decodedBody(request, payload, Infinity));
+      } catch (err) {
+        return done(err as Error, undefined);
+      }
+    }
     parseCsvBody(request, payload).then(
+      (body) => done(null, body),
+      (err: Error) => done(err, undefined),
+    );
+  });
+  // Logs (?format=vpc-flow, alb, waf, cloudfront, ocsf) come as text/plain.
+  app.addContentTypeParser('text/plain', (request, payload, done) => {
+    try {
+      if (request.routeOptions.config.streams && wantsStream(request) && requestFormat(request).name !== 'cloudwatch') {
+        // A streamed /batch reads the log itself, as it arrives.
+        return done(null, decodedBody(request, payload, Infinity));
+      }
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    parseLogBody(request, payload).then(
       (body) => done(null, body),
       (err: Error) => done(err, undefined),
     );

@@ -42,6 +42,12 @@ const NDJSON_BODY = {
   type: 'string',
   description: 'Streamed bodies only (with Accept: application/x-ndjson): one TrafficRecord JSON object a line. Errors name the NDJSON line.',
 };
+const LOG_BODY = {
+  type: 'string',
+  description:
+    'A log as AWS delivers it, in the format named by ?format= (vpc-flow, alb, waf, cloudfront, ocsf), gzip allowed with Content-Encoding: gzip. ' +
+    'A bad line is a 400 naming the line, the field, what was expected and the value. docs/api.md lists the fields each format gives.',
+};
 const NDJSON_RESULTS = {
   type: 'string',
   description:
@@ -102,8 +108,11 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       }
       const json = schema?.body ?? (route.config?.documentedBody ? { $ref: route.config.documentedBody } : undefined);
       if (!json) return { schema, url };
-      if (!route.config?.takesCsv) return { schema: { ...schema, body: json }, url };
-      const content: Record<string, unknown> = { 'application/json': { schema: json }, 'text/csv': { schema: CSV_BODY } };
+      if (!route.config?.takesCsv && !route.config?.takesLogs) return { schema: { ...schema, body: json }, url };
+      const content: Record<string, unknown> = { 'application/json': { schema: json } };
+      if (route.config.takesCsv) content['text/csv'] = { schema: CSV_BODY };
+      // Logs in the formats of ?format= (vpc-flow, alb, waf, cloudfront, ocsf), gzip allowed.
+      if (route.config.takesLogs) content['text/plain'] = { schema: LOG_BODY };
       if (!route.config.streams) return { schema: { ...schema, body: { content } }, url };
       // A streaming route also takes NDJSON, and answers NDJSON when asked (Accept: application/x-ndjson).
       content[NDJSON] = { schema: NDJSON_BODY };

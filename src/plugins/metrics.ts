@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { COUNTRY_TABLE, countryTableAgeSeconds } from '../ml/data/geo/country.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelBundle, ScoreResult } from '../ml/bundle/bundle.js';
 import { RISK_CUTOFF } from '../ml/insight/explain.js';
@@ -69,6 +70,16 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
   });
   const trainingRows = new Gauge({ name: 'training_rows', help: 'Rows the served model was trained on', registers: [registry], aggregator: 'max' });
   const trainedAt = new Gauge({ name: 'model_trained_timestamp_seconds', help: 'When the served model was trained (Unix time)', registers: [registry], aggregator: 'max' });
+  new Gauge({
+    name: 'country_table_age_seconds',
+    help: `Age of the offline IP-to-country table (${COUNTRY_TABLE.name} ${COUNTRY_TABLE.version}) that gives log records their country; update the package when it grows old`,
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      const age = countryTableAgeSeconds();
+      if (age !== null) this.set(age);
+    },
+  });
   new Gauge({
     name: 'service_ready',
     help: '1 when GET /readyz answers 200 (models loaded, not overloaded), else 0',

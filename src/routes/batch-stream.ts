@@ -17,6 +17,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { errorBody } from '../errors.js';
 import type { ModelBundle, ScoreObserver } from '../ml/bundle/bundle.js';
 import { recordChunks, type RecordStreamOptions, RecordStreamError, type SkippedRecord, type StreamFormat } from '../ml/data/record-stream.js';
+import type { FormatOptions } from '../ml/data/formats/index.js';
 import type { TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
 
@@ -33,9 +34,15 @@ async function* inMemory(records: TrafficRecord[]): AsyncGenerator<TrafficRecord
 }
 
 /** The record chunks of a streamed body: the raw request stream (CSV, NDJSON), or parsed JSON records. */
-export function chunksOf(body: Readable | TrafficRecord[], format: StreamFormat, maxBytes: number, skip: Pick<RecordStreamOptions, 'onSkip' | 'maxErrors'> = {}): AsyncGenerator<TrafficRecord[]> {
+export function chunksOf(
+  body: Readable | TrafficRecord[],
+  format: StreamFormat,
+  maxBytes: number,
+  skip: Pick<RecordStreamOptions, 'onSkip' | 'maxErrors'> = {},
+  formatOptions: FormatOptions = {},
+): AsyncGenerator<TrafficRecord[]> {
   if (Array.isArray(body)) return inMemory(body);
-  return fromBody(body, format, maxBytes, skip);
+  return fromBody(body, format, maxBytes, skip, formatOptions);
 }
 
 /**
@@ -46,9 +53,15 @@ export function chunksOf(body: Readable | TrafficRecord[], format: StreamFormat,
  * either: Node then stops reading the socket and the connection stalls. Past `maxBytes` more, the
  * connection is closed instead, so a client cannot make the server read without bound.
  */
-async function* fromBody(body: Readable, format: StreamFormat, maxBytes: number, skip: Pick<RecordStreamOptions, 'onSkip' | 'maxErrors'>): AsyncGenerator<TrafficRecord[]> {
+async function* fromBody(
+  body: Readable,
+  format: StreamFormat,
+  maxBytes: number,
+  skip: Pick<RecordStreamOptions, 'onSkip' | 'maxErrors'>,
+  formatOptions: FormatOptions,
+): AsyncGenerator<TrafficRecord[]> {
   try {
-    yield* recordChunks(body.iterator({ destroyOnReturn: false }), format, { chunkSize: CHUNK, maxBytes, ...skip });
+    yield* recordChunks(body.iterator({ destroyOnReturn: false }), format, { chunkSize: CHUNK, maxBytes, formatOptions, ...skip });
   } finally {
     discardRest(body, maxBytes);
   }

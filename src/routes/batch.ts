@@ -8,6 +8,8 @@ import type { ScoreResult } from '../ml/bundle/bundle.js';
 import { summarize } from '../ml/insight/summary.js';
 import { PUBLIC, responses } from '../schemas/common.js';
 import { CHUNK, chunksOf, NDJSON, ndjsonLines, spooled, wantsStream } from './batch-stream.js';
+import { decodedBody } from '../plugins/csv.js';
+import { FormatQuerySchema, requestFormat } from './format.js';
 import { parseRecords } from './records.js';
 import { type JobQuery, JobQuerySchema } from '../schemas/jobs.js';
 import type { SkippedRecord } from '../ml/data/record-stream.js';
@@ -18,7 +20,13 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
 
   // NDJSON bodies are streamed only: their records are read in the handler as they arrive.
   app.addContentTypeParser(NDJSON, (request, payload, done) => {
-    if (wantsStream(request)) return done(null, payload);
+    if (wantsStream(request)) {
+      try {
+        return done(null, decodedBody(request, payload, streamBodyLimit));
+      } catch (err) {
+        return done(err as Error, undefined);
+      }
+    }
     done(new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-type ${NDJSON} is streamed: send it with Accept: ${NDJSON}, or send application/json or text/csv`), undefined);
   });
 
@@ -28,14 +36,16 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       bodyLimit: batchBodyLimit,
       // Records are validated by parseRecord (the schema's rules, checked once: checking them twice was
       // ~9% of /batch throughput); RecordsBody documents the body.
-      config: { maxRows: batchLimit, takesCsv: true, streams: true, documentedBody: 'RecordsBody' },
+      config: { maxRows: batchLimit, takesCsv: true, takesLogs: true, streams: true, documentedBody: 'RecordsBody' },
       schema: {
-        querystring: JobQuerySchema,
+        querystring: Type.Intersect([JobQuerySchema, FormatQuerySchema]),
         tags: ['scoring'],
         operationId: 'scoreBatch',
         summary: 'Score many records (JSON or the dataset CSV), whole or streamed',
         description:
-          `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv. ` +
+          `Body: {"records": [...]} as application/json, or the dataset CSV with its header row as text/csv, or a log as AWS delivers it ` +
+          `(?format=vpc-flow, alb, waf, cloudfront or ocsf) as text/plain; any of them gzipped with Content-Encoding: gzip. ` +
+          `A log's results carry the line(s) each record came from as their id (a stitched vpc-flow session: "3+4"). ` +
           `results[i] answers records[i]. A bad record rejects the whole batch with a 400 naming its index (or CSV line) and field; ` +
           `more than BATCH_LIMIT (default 10000) records is a 413.\n\n` +
           `Streamed, for files of any size: send Accept: ${NDJSON} with a text/csv or ${NDJSON} body (one record a line). The body is ` +
@@ -58,11 +68,12 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       const skipped: SkippedRecord[] | undefined = query.on_error === 'skip' ? [] : undefined;
       if (wantsStream(request)) {
         const body = request.body as Readable | { records: unknown };
-        const format = /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
+        const { name, options } = requestFormat(request);
+        const format = name !== 'cloudwatch' ? name : /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'ndjson';
         const source = 'pipe' in body ? (body as Readable) : parseRecords(request, batchLimit, skipped, maxErrors);
         const skip = skipped ? { onSkip: (s: SkippedRecord) => void skipped.push(s), maxErrors } : {};
         reply.type(NDJSON);
-        return reply.send(spooled(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit, skip), bundle, observer, skipped ?? null)));
+        return reply.send(spooled(ndjsonLines(app, request, chunksOf(source, format, streamBodyLimit, skip, options), bundle, observer, skipped ?? null)));
       }
       const records = parseRecords(request, batchLimit, skipped, maxErrors);
       // Scored a chunk at a time with a yield in between, so a 10,000-record batch does not hold up /healthz.

@@ -4,9 +4,21 @@ import { ServiceError } from '../errors.js';
 import { parseRecord, RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { recordsFromBody, RecordsBodyError } from '../ml/data/records-body.js';
 import { type SkippedRecord, skippedRecord } from '../ml/data/record-stream.js';
+import { LOG_RECORDS, type LogBody } from '../plugins/csv.js';
+
+/** The records of a log body, already read by its format (plugins/csv.ts); undefined for any other body. */
+export function logRecords(body: unknown): TrafficRecord[] | undefined {
+  return body !== null && typeof body === 'object' && LOG_RECORDS in body ? (body as LogBody)[LOG_RECORDS] : undefined;
+}
 
 /** One record body (/score); a RecordError becomes a 400 naming the field. */
 export function parseOne(body: unknown): TrafficRecord {
+  const logged = logRecords(body);
+  if (logged !== undefined) {
+    // A connection's two flow records make one session: one record either way.
+    if (logged.length !== 1) throw new ServiceError('INVALID_RECORD', `/score takes one record and the log holds ${logged.length}: send it to /batch`);
+    return logged[0];
+  }
   try {
     return parseRecord(body);
   } catch (err) {
@@ -21,6 +33,8 @@ export function parseOne(body: unknown): TrafficRecord {
  * record's index + 1) and left out, up to maxErrors.
  */
 export function parseRecords(request: FastifyRequest, maxRows: number, skipped?: SkippedRecord[], maxErrors = 1000): TrafficRecord[] {
+  const logged = logRecords(request.body);
+  if (logged !== undefined) return logged;
   const lines = request.csvLines;
   const onSkip = skipped
     ? (err: RecordError, i: number, raw: unknown): void => {

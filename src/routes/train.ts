@@ -7,6 +7,7 @@ import type { TrainQuery } from '../schemas/train.js';
 import { TrainQuerySchema } from '../schemas/train.js';
 import { ADMIN, responses } from '../schemas/common.js';
 import { Trainer } from '../training/trainer.js';
+import { FormatQuerySchema, requestFormat } from './format.js';
 
 /**
  * POST /train. Its body (up to TRAIN_BODY_LIMIT, 64 MiB by default) is kept as
@@ -22,19 +23,21 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
 
   // This plugin's own parsers (encapsulated: /score and /batch keep theirs): raw bytes, size-limited by Fastify.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'text/csv', 'application/csv'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // text/plain: a log in a format of the registry (?format=); gzip bodies are expanded in the training thread.
+  app.addContentTypeParser(['application/json', 'text/csv', 'application/csv', 'text/plain'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.post(
     '/train',
     {
       bodyLimit: trainBodyLimit,
-      config: { takesCsv: true, documentedBody: 'RecordsBody' },
+      config: { takesCsv: true, takesLogs: true, documentedBody: 'RecordsBody' },
       schema: {
         tags: ['model'],
         operationId: 'trainModels',
         summary: 'Train new models online, compare them with the served ones, and serve them when not worse',
         description:
-          'Body: the dataset CSV (text/csv, optional label column) or {"records": [...]}. Every record labelled: the Random Forest learns the labels ' +
+          'Body: the dataset CSV (text/csv, optional label column) or {"records": [...]}, or a log as AWS delivers it (text/plain with ?format=; ' +
+          'gzip with Content-Encoding: gzip): a model trained on one format scores any other, as the records are the same. Every record labelled: the Random Forest learns the labels ' +
           '(label_source "provided"); none labelled: labels are derived from the unsupervised detectors ("derived"). Parsing, validation and ' +
           'training run in a worker thread; /score and /batch keep answering with the old models. The new and the served models are measured ' +
           'on the same hold-out (the 30% of the new data) and reported side by side in `comparison`; with promote=auto (the default) the new ' +
@@ -42,7 +45,7 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
           'is kept as a candidate (POST /model/rollback {"version": ...} serves it); promote=always serves it, promote=never keeps it. A second /train while one runs, on this or any process sharing MODEL_DIR (a lock in MODEL_DIR), is a 409; data that cannot make a model is a 422; a failed run leaves the served models ' +
           'and MODEL_DIR as they were.',
         security: ADMIN,
-        querystring: TrainQuerySchema,
+        querystring: Type.Intersect([TrainQuerySchema, FormatQuerySchema]),
         response: responses(Type.Ref('TrainResponse'), 'The new version, persisted; served from the next request on when `promoted`', 400, 401, 403, 409, 413, 415, 422, 500, 503),
       },
       // Auth and the busy check come before the body is read.
@@ -63,13 +66,27 @@ export default async function trainRoute(app: FastifyInstance, opts: { config: C
       const query = request.query as TrainQuery;
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw new ServiceError('INVALID_REQUEST', 'body is required: the dataset CSV (text/csv) or {"records": [...]} (application/json)');
+      const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+      if (encoding !== 'identity' && encoding !== 'gzip') throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${encoding.slice(0, 40)} is not supported: send gzip or none`);
+      const input = requestFormat(request);
+      const contentType = request.headers['content-type'] ?? '';
+      const isText = /^text\/plain/i.test(contentType);
+      if (isText !== (input.name !== 'cloudwatch')) {
+        throw new ServiceError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          isText ? 'content-type text/plain is a log: name its format with ?format= (vpc-flow, alb, waf, cloudfront, ocsf)' : `a ${input.name} log is sent as text/plain`,
+        );
+      }
       const { done, bundle } = await app.models.exclusive('train', async (lock) => {
         const done = await trainer.run({
           modelDir,
           lockToken: lock.info.token,
           keep: keepVersions,
           body,
-          format: /csv/i.test(request.headers['content-type'] ?? '') ? 'csv' : 'json',
+          format: isText && input.name !== 'cloudwatch' ? input.name : /csv/i.test(contentType) ? 'csv' : 'json',
+          formatOptions: input.options,
+          gzip: encoding === 'gzip',
+          maxBytes: trainBodyLimit,
           maxRows: trainRowLimit,
           options: { contamination: query.contamination, trees: query.trees, maxDepth: query.max_depth, seed: query.seed },
           promote: query.promote ?? 'auto',

@@ -62,12 +62,13 @@ export const TrainingMetricsSchema = Type.Object(
         isolation_forest_roc_auc: Type.Union([Type.Number(), Type.Null()], { description: 'Isolation Forest score ROC AUC on the same rows; null unless labels were provided' }),
         isolation_forest_average_precision: Type.Union([Type.Number(), Type.Null()]),
       },
-      { description: 'a stratified 70/30 hold-out: accuracy to confusion_matrix are the served verdict (with labels, the decision bands; without, the Random Forest at 0.5 against the derived labels); roc_auc and average_precision are the Random Forest probability' },
+      {
+        description:
+          'a stratified 70/30 hold-out: accuracy to confusion_matrix are the served verdict (with labels, the decision bands; without, the Random Forest at 0.5 against the derived labels); roc_auc and average_precision are the Random Forest probability',
+      },
     ),
     feature_importances: Type.Record(Type.String(), Type.Number()),
-    top_sources: Type.Array(
-      Type.Object({ src_ip: Type.String(), sessions: Count, anomalies: Count, max_anomaly_score: Type.Number(), bytes_in: Count, bytes_out: Count }),
-    ),
+    top_sources: Type.Array(Type.Object({ src_ip: Type.String(), sessions: Count, anomalies: Count, max_anomaly_score: Type.Number(), bytes_in: Count, bytes_out: Count })),
     decision: Type.Object(
       {
         mode: Type.Union([Type.Literal('labelled'), Type.Literal('unlabelled')]),
@@ -147,6 +148,12 @@ export const ModelInfoSchema = Type.Object(
       { description: 'a depth <= 4 decision tree (ml-cart) distilled from the served verdict, as rules; suspicious rules first' },
     ),
     versions: Type.Array(Type.String(), { description: 'versions kept in MODEL_DIR, oldest first' }),
+    country_table: Type.Optional(
+      Type.Object(
+        { name: Type.String(), version: Type.String(), built: Type.Union([Type.String(), Type.Null()]) },
+        { description: 'the offline IP-to-country table that gives log records without a country theirs (its age is the metric country_table_age_seconds)' },
+      ),
+    ),
   },
   { $id: 'ModelInfo', title: 'ModelInfo' },
 );

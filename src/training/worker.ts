@@ -1,6 +1,6 @@
 /**
  * The training thread of POST /train, kept alive between runs. For each job it
- * parses the raw body (CSV or JSON), validates every record with parseRecord,
+ * parses the raw body (CSV, JSON or a log format; gunzipped when sent gzip), validates every record with parseRecord,
  * trains a bundle with the shared training function and writes it as a new
  * version of MODEL_DIR. All of that is off the event loop that serves /score and
  * /batch: a 64 MiB body is parsed here, not there.
@@ -9,11 +9,13 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
 import { CsvError, readCsvRows, recordsFromCsvRows } from '../ml/data/dataset.js';
-import type { TrafficRecord } from '../ml/data/record.js';
+import { RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { recordsFromBody, RecordsBodyError } from '../ml/data/records-body.js';
 import { LockBusyError, TrainingLock } from '../ml/bundle/lock.js';
 import { loadCurrent, saveVersion } from '../ml/bundle/store.js';
 import { type Comparison, type PromoteMode, type Promotion, weigh } from '../ml/bundle/promote.js';
+import type { FormatName, FormatOptions } from '../ml/data/formats/index.js';
+import { gunzipIfGzip, isGzip, readLogText } from '../ml/data/formats/read-text.js';
 import { TrainingError, type TrainingOutput, trainModels, type TrainOptions } from '../ml/bundle/train.js';
 
 export interface TrainJob {
@@ -23,7 +25,13 @@ export interface TrainJob {
   keep: number;
   /** the request body as received */
   body: Uint8Array;
-  format: 'csv' | 'json';
+  /** csv, json: the dataset's layout; any other: a log format of the registry */
+  format: 'csv' | 'json' | Exclude<FormatName, 'cloudwatch'>;
+  formatOptions?: FormatOptions;
+  /** the body is gzip (Content-Encoding: gzip) */
+  gzip?: boolean;
+  /** bytes the body may expand to */
+  maxBytes?: number;
   maxRows: number;
   options: Omit<TrainOptions, 'onProgress' | 'now'>;
   /** auto: current only when not worse than the served version on the hold-out (src/ml/bundle/promote.ts) */
@@ -47,8 +55,17 @@ class RequestError extends Error {
 
 /** The records of the body: the same parsing and messages as /batch. */
 async function parseBody(job: TrainJob): Promise<TrafficRecord[]> {
-  const bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+  let bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
   try {
+    if (job.gzip) {
+      if (!isGzip(bytes)) throw new RequestError('INVALID_REQUEST', 'content-encoding says gzip, but the body is not gzip');
+      bytes = gunzipIfGzip(bytes, job.maxBytes ?? Infinity);
+    }
+    if (job.format !== 'csv' && job.format !== 'json') {
+      const read = readLogText(job.format, bytes.toString('utf8'), job.formatOptions ?? {}, job.maxRows);
+      if (read.records.length === 0) throw new RequestError('INVALID_RECORD', `the ${job.format} log has no records`);
+      return read.records;
+    }
     if (job.format === 'json') {
       const text = bytes.toString('utf8');
       let doc: unknown;
@@ -63,6 +80,9 @@ async function parseBody(job: TrainJob): Promise<TrafficRecord[]> {
     return recordsFromCsvRows(await readCsvRows(bytes, { maxRows: job.maxRows }), job.maxRows);
   } catch (err) {
     if (err instanceof RecordsBodyError) throw new RequestError(err.code, err.message);
+    if (err instanceof RecordError) throw new RequestError('INVALID_RECORD', err.message);
+    if (err instanceof RangeError && err.message.includes('more than')) throw new RequestError('TOO_MANY_RECORDS', err.message);
+    if (err instanceof RangeError && err.message.startsWith('the gzip body')) throw new RequestError(err.message.includes('expands') ? 'PAYLOAD_TOO_LARGE' : 'INVALID_REQUEST', err.message);
     if (err instanceof CsvError) throw new RequestError(err.tooManyRows ? 'TOO_MANY_RECORDS' : 'INVALID_CSV', err.tooManyRows ? `CSV has more than ${job.maxRows} records` : err.message);
     throw err;
   }

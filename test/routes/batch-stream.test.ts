@@ -20,7 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const lines = (body: string): Record<string, unknown>[] => body.trim().split('\n').map((l) => JSON.parse(l));
+const lines = (body: string): Record<string, unknown>[] =>
+  body
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('POST /batch, streamed', () => {
   it('answers the dataset CSV with one result a line in input order, then the summary, as the whole /batch does', async () => {
@@ -55,7 +59,7 @@ describe('POST /batch, streamed', () => {
     const res = await app.inject({ method: 'POST', url: '/batch', headers: { ...STREAM, 'content-type': 'text/csv' }, payload: rows.join('\n') });
     expect(res.statusCode).toBe(200); // sent before the bad record was read
     const out = lines(res.body);
-    expect(out.at(-1)).toEqual({ error: { statusCode: 400, error: 'Bad Request', code: 'INVALID_RECORD', message: 'CSV line 151: bytes_in must be an integer' } });
+    expect(out.at(-1)).toEqual({ error: { statusCode: 400, error: 'Bad Request', code: 'INVALID_RECORD', message: 'CSV line 151: bytes_in must be an integer, got "lots"' } });
     expect(out.some((l) => 'summary' in l)).toBe(false);
     const ndjson = await app.inject({ method: 'POST', url: '/batch', headers: { ...STREAM, 'content-type': 'application/x-ndjson' }, payload: `${JSON.stringify(EXAMPLE_RECORD)}\n{"bytes_in":\n` });
     expect(lines(ndjson.body).at(-1)).toMatchObject({ error: { code: 'INVALID_JSON', message: expect.stringMatching(/^NDJSON line 2: is not valid JSON/) } });

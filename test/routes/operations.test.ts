@@ -97,7 +97,13 @@ describe('OpenAPI', () => {
   it('is usable by outside tools: operation ids, real descriptions, servers, security, optional /train parameters', async () => {
     const doc = app.swagger() as unknown as {
       servers: unknown[];
-      paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; parameters?: { name: string; required?: boolean }[]; responses: Record<string, { description: string; headers?: Record<string, unknown> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { operationId?: string; security?: unknown[]; parameters?: { name: string; required?: boolean }[]; responses: Record<string, { description: string; headers?: Record<string, unknown> }> }
+        >
+      >;
     };
     expect(doc.servers.length).toBeGreaterThan(0);
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
@@ -111,7 +117,7 @@ describe('OpenAPI', () => {
       if (op.responses['503']) expect(op.responses['503'].headers?.['retry-after'], path).toBeDefined();
     }
     const train = doc.paths['/train'].post.parameters!;
-    expect(train.map((p) => p.name).sort()).toEqual(['contamination', 'max_depth', 'promote', 'seed', 'trees']);
+    expect(train.map((p) => p.name).sort()).toEqual(['contamination', 'fields', 'format', 'max_depth', 'promote', 'seed', 'trees']);
     expect(train.filter((p) => p.required)).toEqual([]);
   });
 

@@ -215,7 +215,7 @@ describe('POST /train: data that cannot make a model leaves everything as it was
   it.each([
     ['too few rows', () => toCsv(syntheticRecords(5, 1)), '', 422, /at least 10 rows, got 5/],
     ['one class only', () => toCsv(syntheticRecords(50, 1).map((r) => ({ ...r, label: 0 }))), '', 422, /label column have one class only/],
-    ['a bad row', () => REAL_CSV.replace('147.161.161.82', '147.161.161'), '', 400, /^CSV line 2: src_ip must be an IPv4 or IPv6 address$/],
+    ['a bad row', () => REAL_CSV.replace('147.161.161.82', '147.161.161'), '', 400, /^CSV line 2: src_ip must be an IPv4 or IPv6 address, got "147.161.161"$/],
     ['a partial label column', () => toCsv(syntheticRecords(50, 1)).replace(/,1\n/, ',\n'), '', 422, /label is missing on row/],
     ['a bad parameter', () => REAL_CSV, '?contamination=0.9', 400, /^querystring parameter contamination must be <= 0.5$/],
     ['a non-integer parameter', () => REAL_CSV, '?trees=many', 400, /^querystring parameter trees must be integer$/],
@@ -232,8 +232,8 @@ describe('POST /train: data that cannot make a model leaves everything as it was
     ['no records key', '{"rows": []}', 'application/json', /^records is required$/],
     ['records not an array', '{"records": {}}', 'application/json', /^records must be an array$/],
     ['an empty batch', '{"records": []}', 'application/json', /^records must NOT have fewer than 1 items$/],
-    ['a bad record', JSON.stringify({ records: [EXAMPLE_RECORD, { ...EXAMPLE_RECORD, src_ip: 'x' }] }), 'application/json', /^records\[1\]\.src_ip must be an IPv4 or IPv6 address$/],
-    ['a ragged CSV', 'bytes_in,bytes_out\n1,2,3\n', 'text/csv', /^CSV line 2: has 3 fields, the header has 2$/],
+    ['a bad record', JSON.stringify({ records: [EXAMPLE_RECORD, { ...EXAMPLE_RECORD, src_ip: 'x' }] }), 'application/json', /^records\[1\]\.src_ip must be an IPv4 or IPv6 address, got "x"$/],
+    ['a ragged CSV', 'bytes_in,bytes_out,creation_time,end_time,src_ip\n1,2,3\n', 'text/csv', /^CSV line 2: has 3 fields, the header has 5$/],
   ])('a JSON or CSV body with %s is a 400 naming it, checked in the training thread', async (_what, text, type, message) => {
     const before = snapshot(dir);
     const res = await app.inject({ method: 'POST', url: '/train', headers: { ...AUTH, 'content-type': type }, payload: text });

@@ -10,6 +10,7 @@ import { IqrBaseline } from '../detectors/baseline.js';
 import { FeatureEncoder, N_FEATURES } from '../detectors/features.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { RandomForestClassifier } from '../detectors/random-forest.js';
+import { absentBytes, type TypicalBytes, withTypicalBytes } from '../detectors/impute.js';
 import { missingFields, novelFields } from '../detectors/rare-values.js';
 import { StandardScaler } from '../detectors/scaler.js';
 import { TrainingProfile } from '../insight/drift.js';
@@ -89,6 +90,8 @@ export class ModelBundle {
   readonly surrogate: SurrogateTree;
   readonly profile: TrainingProfile;
   readonly decision: Decision;
+  /** what an absent byte count reads as: the training median (impute.ts) */
+  readonly typical: TypicalBytes;
   /** Per-bundle scratch for a lot (features unscaled and scaled, the two forests' outputs): scoring is synchronous, so one set serves every call. */
   private readonly raw = new Float64Array(LOT * N_FEATURES);
   private readonly scaled = new Float64Array(LOT * N_FEATURES);
@@ -108,6 +111,7 @@ export class ModelBundle {
     this.surrogate = parts.surrogate;
     this.profile = parts.profile;
     this.decision = parts.decision;
+    this.typical = { bytesIn: parts.baseline.typical('bytes_in'), bytesOut: parts.baseline.typical('bytes_out') };
     Object.freeze(this.manifest);
     Object.freeze(this);
   }
@@ -142,7 +146,7 @@ export class ModelBundle {
     const out = new Array<ScoreResult>(records.length);
     for (let start = 0; start < records.length; start += LOT) {
       const n = Math.min(LOT, records.length - start);
-      for (let r = 0; r < n; r++) this.encoder.transform(records[start + r], raw, r * N_FEATURES);
+      for (let r = 0; r < n; r++) this.encoder.transform(withTypicalBytes(records[start + r], this.typical), raw, r * N_FEATURES);
       for (let k = 0; k < n * N_FEATURES; k++) scaled[k] = raw[k]; // the lot's rows only: /score has one
       for (let r = 0; r < n; r++) this.scaler.transformRow(scaled, r * N_FEATURES);
       this.isolationForest.scoreRows(scaled, n, anomalyScores);
@@ -153,10 +157,12 @@ export class ModelBundle {
   }
 
   /** The result of row r of the lot, once the forests have scored it. */
-  private result(record: TrafficRecord, r: number, observer: ScoreObserver | null | undefined): ScoreResult {
+  private result(given: TrafficRecord, r: number, observer: ScoreObserver | null | undefined): ScoreResult {
     const anomalyScore = this.anomalyScores[r];
+    // Detectors and explanations read absent byte counts as typical; missing_fields names them.
+    const record = withTypicalBytes(given, this.typical);
     const novel = novelFields(this.encoder, record);
-    const missing = missingFields(this.encoder, record);
+    const missing = given.absent ? [...absentBytes(given), ...missingFields(this.encoder, record)] : missingFields(this.encoder, record);
     const detections = detectionsOf(record, this.encoder, this.baseline, anomalyScore, this.isolationForest.isAnomaly(anomalyScore), this.riskProbabilities[r]);
     const { verdict: v, risk, probability } = this.decision.decide(detections);
     observer?.observe(this.raw, r * N_FEATURES, detections.isAnomaly, v === 'suspicious');

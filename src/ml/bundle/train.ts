@@ -10,6 +10,7 @@
  * measured on the 30% -> Random Forest refitted on all rows for serving ->
  * report and artifacts.
  */
+import { imputeBytes } from '../detectors/impute.js';
 import { IqrBaseline } from '../detectors/baseline.js';
 import type { ManifestDraft, SourceSummary, TrainingMetrics, TrainingParameters } from './manifest.js';
 import { serializeParts, type ModelPart } from './bundle.js';
@@ -95,7 +96,9 @@ export function checkTrainOptions(o: TrainOptions): TrainingParameters {
  * Trains every model of a bundle from parsed records.
  * @throws TrainingError for too few rows, partial or single-class labels, bad parameters
  */
-export function trainModels(records: readonly TrafficRecord[], options: TrainOptions = {}): TrainingOutput {
+export function trainModels(given: readonly TrafficRecord[], options: TrainOptions = {}): TrainingOutput {
+  // Absent byte counts (WAF, one-way flows) are read as the median of those given, never as 0.
+  const records = imputeBytes(given);
   const params = checkTrainOptions(options);
   const progress = options.onProgress ?? (() => {});
   const n = records.length;
@@ -140,7 +143,14 @@ export function trainModels(records: readonly TrafficRecord[], options: TrainOpt
   // unsupervised detectors' own output, so scoring them against it would be circular.
   const provided = labelSource === 'provided';
   let decision = Decision.unlabelled();
-  let decisionReport: DecisionReport = { mode: 'unlabelled', counted: ['isolation_forest', 'iqr_baseline', 'rare_values', 'out_of_range'], detectors: null, bands: null, verdict: null, holdout_evaluation: null };
+  let decisionReport: DecisionReport = {
+    mode: 'unlabelled',
+    counted: ['isolation_forest', 'iqr_baseline', 'rare_values', 'out_of_range'],
+    detectors: null,
+    bands: null,
+    verdict: null,
+    holdout_evaluation: null,
+  };
   let holdoutVerdicts: Uint8Array = Uint8Array.from(testProbabilities, (p) => (p >= RISK_CUTOFF ? 1 : 0));
   if (provided) {
     const context = { records, x, y, scores, threshold: iforest.threshold, forestOptions, seed: params.seed, onFold: (f: number) => progress(`decision (fold ${f + 1}/${FOLDS})`, 0, 1) };
@@ -224,7 +234,9 @@ function onlyColumns(x: Matrix, keep: readonly string[]): Matrix {
  * same digest whether it arrived as CSV or JSON.
  */
 export function datasetDigest(records: readonly TrafficRecord[]): string {
-  return sha256(records.map((r) => JSON.stringify(r)).join('\n'));
+  // absent and action at their defaults are left out: the digest of the dataset's records stays what it was before formats had them.
+  const plain = (k: string, v: unknown): unknown => ((k === 'absent' && v === 0) || (k === 'action' && v === null) ? undefined : v);
+  return sha256(records.map((r) => JSON.stringify(r, plain)).join('\n'));
 }
 
 /** Sources ranked by anomalous sessions, then by their highest score. */

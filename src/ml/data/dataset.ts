@@ -82,6 +82,7 @@ export class RowBuilder {
 
   private setHeader(fields: string[], line: number): void {
     checkHeader(fields, line, this.maxColumns);
+    checkLayout(fields, line);
     this.plain = !fields.includes('__proto__');
     this.header = fields;
   }
@@ -96,6 +97,29 @@ export function checkHeader(fields: readonly string[], line: number, maxColumns 
     if (seen.has(name)) throw new CsvError(`CSV line ${line}: column "${name.slice(0, 64)}" appears twice`, line);
     seen.add(name);
   }
+}
+
+/** The columns a row cannot be scored without. */
+export const REQUIRED_COLUMNS = ['bytes_in', 'bytes_out', 'creation_time', 'end_time', 'src_ip'];
+
+/**
+ * Refuses a header that is not the dataset's layout, naming the missing columns and, when it can tell,
+ * why (another format's header, upper case, semicolons, UTF-16): a problem of the header, not of line 2.
+ */
+export function checkLayout(fields: readonly string[], line: number): void {
+  const missing = REQUIRED_COLUMNS.filter((c) => !fields.includes(c));
+  if (missing.length === 0) return;
+  const joined = fields.join(',');
+  let why = '';
+  if (joined.includes('\u0000') || joined.includes('\ufffd')) why = '; the file looks UTF-16 encoded: send it as UTF-8';
+  else if (fields.length === 1 && joined.includes(';')) why = '; its columns look separated by semicolons: the CSV must use commas';
+  else if (missing.some((c) => fields.some((f) => f.toLowerCase() === c))) why = '; column names are lower case (bytes_in, not BYTES_IN)';
+  else if (fields.includes('srcaddr') || joined.includes(' srcaddr ')) why = '; this looks like a VPC flow log: send it with format=vpc-flow';
+  const shown = joined.length > 120 ? `${joined.slice(0, 117)}...` : joined;
+  throw new CsvError(
+    `CSV line ${line}: the header is not the cloudwatch layout: missing columns ${missing.join(', ')} (expected at least ${REQUIRED_COLUMNS.join(',')}); got ${JSON.stringify(shown)}${why}`,
+    line,
+  );
 }
 
 function checkWidth(fields: readonly string[], width: number, line: number): void {
@@ -115,6 +139,7 @@ export class CsvRecords {
   add(fields: string[], line: number): TrafficRecord | null {
     if (this.parser === null) {
       checkHeader(fields, line);
+      checkLayout(fields, line);
       this.parser = new RowParser(fields);
       return null;
     }
@@ -160,7 +185,11 @@ export async function readCsvRows(input: Readable | string | Buffer, limits: Csv
  * @param maxRows more rows is a TOO_MANY_RECORDS error; default unlimited
  */
 export function recordsFromCsvRows(rows: CsvRow[], maxRows = Infinity): TrafficRecord[] {
-  return recordsFromBody({ records: rows.map((r) => r.raw) }, maxRows, Int32Array.from(rows, (r) => r.line));
+  return recordsFromBody(
+    { records: rows.map((r) => r.raw) },
+    maxRows,
+    Int32Array.from(rows, (r) => r.line),
+  );
 }
 
 /** Reads and parses a dataset file. */

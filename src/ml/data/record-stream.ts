@@ -6,11 +6,15 @@
  * stops the stream with the line and the field, as /batch's messages do.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { CsvReader, CsvSyntaxError } from './csv.js';
-import { CsvError, CsvRecords } from './dataset.js';
-import { parseRecordAt, RecordError, type TrafficRecord } from './record.js';
+import { CsvSyntaxError } from './csv.js';
+import { CsvError } from './dataset.js';
+import { JsonLineError } from './formats/cloudwatch.js';
+import { FORMATS, type FormatName, type FormatOptions, type FormatReader } from './formats/index.js';
+import type { BadRecordHandler } from './formats/types.js';
+import { RecordError, type TrafficRecord } from './record.js';
 
-export type StreamFormat = 'csv' | 'ndjson';
+/** csv and ndjson: the dataset's layout (the cloudwatch format); any other name: that format of the registry. */
+export type StreamFormat = 'csv' | 'ndjson' | FormatName;
 
 /** Why a stream stopped; `code` is the service's error code for it. */
 export class RecordStreamError extends Error {
@@ -53,46 +57,18 @@ export interface RecordStreamOptions {
   maxBytes?: number;
   /** characters one record (CSV) or line (NDJSON) may take; default 64 KiB */
   maxRecordSize?: number;
+  /** options of the format (vpc-flow fields) */
+  formatOptions?: FormatOptions;
+  /** called with the format's reader before the first record, to read its counts (skipped lines, stitched sessions) after */
+  onReader?: (reader: FormatReader) => void;
 }
 
-const MAX_LINE = 64 * 1024;
-
-/** Splits NDJSON into records, line by line. */
-class NdjsonReader {
-  private buffer = '';
-  private line = 0;
-  constructor(
-    private readonly maxLine: number,
-    private readonly skipping: boolean,
-  ) {}
-
-  push(text: string, final: boolean): { line: number; value: unknown; bad?: RecordStreamError }[] {
-    this.buffer += text;
-    const out: { line: number; value: unknown; bad?: RecordStreamError }[] = [];
-    let pos = 0;
-    for (;;) {
-      let nl = this.buffer.indexOf('\n', pos);
-      if (nl < 0) {
-        if (!final || pos >= this.buffer.length) break;
-        nl = this.buffer.length;
-      }
-      this.line++;
-      const text = this.buffer.slice(pos, nl).trim();
-      pos = nl + 1;
-      if (text.length > this.maxLine) throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is longer than ${this.maxLine} characters`);
-      if (text === '') continue;
-      try {
-        out.push({ line: this.line, value: JSON.parse(text) });
-      } catch (err) {
-        const bad = new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line}: is not valid JSON (${(err as Error).message})`);
-        if (!this.skipping) throw bad;
-        out.push({ line: this.line, value: text, bad });
-      }
-    }
-    this.buffer = this.buffer.slice(pos);
-    if (this.buffer.length > this.maxLine) throw new RecordStreamError('INVALID_JSON', `NDJSON line ${this.line + 1}: is longer than ${this.maxLine} characters`);
-    return out;
-  }
+/** The reader of a stream format, from the one registry. */
+export function streamReader(format: StreamFormat, options: RecordStreamOptions = {}, onBad?: BadRecordHandler): FormatReader {
+  const maxLineSize = options.maxRecordSize;
+  if (format === 'csv') return FORMATS.cloudwatch.reader({ maxLineSize, onBad });
+  if (format === 'ndjson') return FORMATS.cloudwatch.reader({ maxLineSize, ndjson: true, onBad });
+  return FORMATS[format].reader({ ...options.formatOptions, maxLineSize });
 }
 
 /**
@@ -103,48 +79,26 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
   const chunkSize = options.chunkSize ?? 1000;
   const maxBytes = options.maxBytes ?? Infinity;
   const decoder = new StringDecoder('utf8');
-  const csv = format === 'csv' ? { reader: new CsvReader({ maxRecordSize: options.maxRecordSize }), rows: new CsvRecords() } : null;
-  const ndjson = format === 'ndjson' ? new NdjsonReader(options.maxRecordSize ?? MAX_LINE, options.onSkip !== undefined) : null;
+  let reader: FormatReader | null = null;
   const maxErrors = options.maxErrors ?? 1000;
-  let header: string[] | null = null;
   let skippedCount = 0;
-  /** Skip mode: reports a bad record; past maxErrors, or without skip mode, it stops the stream. */
-  const skip = (err: Error, line: number, fieldValue: (field: string) => unknown): void => {
-    const known = err instanceof RecordError || err instanceof CsvError || err instanceof RecordStreamError;
-    if (!options.onSkip || !known || (err instanceof CsvError && header === null)) throw err;
+  /** Skip mode: reports a bad record; past maxErrors it stops the stream. */
+  const skip: BadRecordHandler = (err, line, fieldValue) => {
     if (++skippedCount > maxErrors) throw new RecordStreamError('INVALID_RECORD', `more than ${maxErrors} bad records (max_errors); the next one: ${err.message}`);
-    options.onSkip(skippedRecord(err, line, fieldValue));
+    options.onSkip!(skippedRecord(err, line, fieldValue));
   };
   let pending: TrafficRecord[] = [];
   let bytes = 0;
   let total = 0;
 
   const take = (text: string, final: boolean): void => {
-    if (csv) {
-      const records = final ? [...csv.reader.push(text), ...csv.reader.end()] : csv.reader.push(text);
-      // CsvRecords checks the header and row widths.
-      for (const { line, fields } of records) {
-        try {
-          const record = csv.rows.add(fields, line);
-          if (record !== null) pending.push(record);
-          else header = fields;
-        } catch (err) {
-          skip(err as Error, line, (field) => (header ? fields[header.indexOf(field)] : undefined));
-        }
-      }
-    } else {
-      for (const { line, value, bad } of ndjson!.push(text, final)) {
-        try {
-          if (bad) throw bad;
-          pending.push(parseRecordAt(value, `NDJSON line ${line}`));
-        } catch (err) {
-          skip(err as Error, line, (field) => (field === 'record' ? (typeof value === 'string' ? value : JSON.stringify(value)) : (value as Record<string, unknown>)?.[field]));
-        }
-      }
-    }
+    for (const r of reader!.push(text)) pending.push(r);
+    if (final) for (const r of reader!.end()) pending.push(r);
   };
 
   try {
+    reader = streamReader(format, options, options.onSkip ? skip : undefined);
+    options.onReader?.(reader);
     for await (const chunk of input) {
       bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       if (bytes > maxBytes) throw new RecordStreamError('PAYLOAD_TOO_LARGE', `the stream is larger than ${maxBytes} bytes`);
@@ -167,9 +121,19 @@ export async function* recordChunks(input: AsyncIterable<Buffer | string>, forma
     }
     if (err instanceof CsvSyntaxError) throw new RecordStreamError('INVALID_CSV', err.message);
     if (err instanceof CsvError) throw new RecordStreamError('INVALID_CSV', err.message);
+    if (err instanceof JsonLineError) throw new RecordStreamError('INVALID_JSON', err.message);
+    if (err instanceof RangeError && err.message.startsWith('format')) throw new RecordStreamError('INVALID_RECORD', err.message);
     throw err;
   }
   total += pending.length;
-  if (total === 0 && skippedCount === 0) throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
+  if (total === 0 && skippedCount === 0) {
+    if (format === 'csv' || format === 'ndjson') throw new RecordStreamError(format === 'csv' ? 'INVALID_CSV' : 'INVALID_JSON', `${format === 'csv' ? 'CSV' : 'NDJSON'} has no records`);
+    throw new RecordStreamError('INVALID_RECORD', `the ${format} log has no records${skippedNote(reader)}`);
+  }
   if (pending.length > 0) yield pending;
+}
+
+function skippedNote(reader: FormatReader | null): string {
+  const skipped = Object.entries(reader?.skipped ?? {});
+  return skipped.length === 0 ? '' : ` (skipped: ${skipped.map(([k, n]) => `${n} ${k}`).join(', ')})`;
 }

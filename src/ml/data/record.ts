@@ -24,7 +24,20 @@ export interface TrafficRecord {
   readonly label: 0 | 1 | null;
   /** the client's own id for the record, echoed on its result; null when not given */
   readonly id: string | number | null;
+  /**
+   * Fields the record's format could not give (ABSENT_* bits): their number above is a placeholder (0),
+   * never evidence. The model scores them as a typical training value and lists them in missing_fields
+   * (see ModelBundle). Absent from hand-made records: none absent.
+   */
+  readonly absent?: number;
+  /** the firewall or flow-log action when the format gives one (ACCEPT, REJECT, ALLOW, BLOCK, ...) */
+  readonly action?: string | null;
 }
+
+/** bytes_in is unknown: e.g. a WAF request, which logs no byte counts. */
+export const ABSENT_BYTES_IN = 1;
+/** bytes_out is unknown: e.g. a flow seen one way only. */
+export const ABSENT_BYTES_OUT = 2;
 
 /** Longest accepted client id. */
 export const MAX_ID_LENGTH = 128;
@@ -176,7 +189,7 @@ function parseValues(v: readonly unknown[]): TrafficRecord {
   dateTime(v, TIME, false);
   const countryRaw = string(v, COUNTRY_CODE, false);
   if (countryRaw !== null && !COUNTRY.test(countryRaw)) {
-    throw new RecordError('src_ip_country_code', 'must be a 2-letter country code');
+    throw new RecordError('src_ip_country_code', `must be a 2-letter country code, got ${shorten(countryRaw)}`);
   }
   for (let i = FIRST_TEXT; i < PROTOCOL; i++) string(v, i, false);
   return {
@@ -191,6 +204,8 @@ function parseValues(v: readonly unknown[]): TrafficRecord {
     dstPort: integer(v, DST_PORT, 0, 65535, false),
     label: label(v),
     id: clientId(v),
+    absent: 0,
+    action: null,
   };
 }
 
@@ -215,9 +230,19 @@ function integer(values: readonly unknown[], i: number, min: number, max: number
   const v = present(values, i);
   if (v === undefined) return missing(key, required);
   const n = typeof v === 'number' ? v : typeof v === 'string' && isDigits(v, String(max).length) ? Number(v) : NaN;
-  if (!Number.isInteger(n)) throw new RecordError(key, 'must be an integer');
+  if (!Number.isInteger(n)) {
+    // Digits too many to be in range are a number too large, not a malformed one.
+    if (typeof v === 'string' && isDigits(v, Infinity)) throw new RecordError(key, `is too large: at most ${max}, got ${shorten(v)}`);
+    throw new RecordError(key, `must be an integer, got ${shorten(v)}`);
+  }
   if (n < min || n > max) throw new RecordError(key, `must be between ${min} and ${max}`);
   return n;
+}
+
+/** A value for an error message: quoted, at most 40 characters. */
+export function shorten(v: unknown): string {
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  return JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
 function isDigits(s: string, maxLength: number): boolean {
@@ -242,7 +267,10 @@ function dateTime(values: readonly unknown[], i: number, required: boolean): num
   const v = string(values, i, required);
   if (v === null) return null;
   const ms = rfc3339(v);
-  if (!Number.isFinite(ms)) throw new RecordError(RECORD_KEYS[i], 'must be an RFC 3339 date-time');
+  if (!Number.isFinite(ms)) {
+    const epoch = isDigits(v, 16) ? ' (an epoch timestamp, which this format does not accept: send e.g. 2024-04-25T23:00:00Z)' : '';
+    throw new RecordError(RECORD_KEYS[i], `must be an RFC 3339 date-time, got ${shorten(v)}${epoch}`);
+  }
   return ms;
 }
 
@@ -251,7 +279,7 @@ function ip(values: readonly unknown[], i: number, required: boolean): string | 
   if (v === null) return null;
   // A zone index (fe80::1%eth0) is not part of the ipv6 format the schema documents, and means nothing
   // off the host that saw it.
-  if (isIP(v) === 0 || v.includes('%')) throw new RecordError(RECORD_KEYS[i], 'must be an IPv4 or IPv6 address');
+  if (isIP(v) === 0 || v.includes('%')) throw new RecordError(RECORD_KEYS[i], `must be an IPv4 or IPv6 address, got ${shorten(v)}`);
   return v;
 }
 

@@ -125,6 +125,11 @@ export class IqrBaseline {
     return out ?? IN_RANGE;
   }
 
+  /** The median of a measure in training: the value an absent one reads as (impute.ts). */
+  typical(m: ProfileMeasure): number {
+    return this.profiles[m][(PROFILE_POINTS - 1) / 2];
+  }
+
   isOutlier(r: TrafficRecord): boolean {
     for (const f of this.fences) {
       const v = measure(r, f.measure);

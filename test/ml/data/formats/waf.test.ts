@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ABSENT_BYTES_IN, ABSENT_BYTES_OUT } from '../../../../src/ml/data/record.js';
+import { readAll } from './read.js';
+
+// The log example of the WAF developer guide (logging-fields), one object a line.
+const BLOCKED = JSON.stringify({
+  timestamp: 1576280412771,
+  formatVersion: 1,
+  webaclId: 'arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE',
+  terminatingRuleId: 'STMTest_SQLi_XSS',
+  terminatingRuleType: 'REGULAR',
+  action: 'BLOCK',
+  terminatingRuleMatchDetails: [{ conditionType: 'SQL_INJECTION', location: 'UNKNOWN', matchedData: ['10', 'AND', '1'] }],
+  httpSourceName: '-',
+  httpSourceId: '-',
+  ruleGroupList: [],
+  rateBasedRuleList: [],
+  nonTerminatingMatchingRules: [],
+  httpRequest: {
+    clientIp: '1.1.1.1',
+    country: 'AU',
+    headers: [
+      { name: 'Host', value: 'localhost:1989' },
+      { name: 'User-Agent', value: 'curl/7.61.1' },
+    ],
+    uri: '/myUri/',
+    args: '',
+    httpVersion: 'HTTP/1.1',
+    httpMethod: 'GET',
+    requestId: 'rid',
+  },
+  labels: [{ name: 'value' }],
+});
+
+describe('waf', () => {
+  it('reads a WAF log line: client, country, the epoch-ms timestamp, the action; no byte counts, both absent', () => {
+    const { records } = readAll('waf', BLOCKED);
+    expect(records[0]).toMatchObject({ srcIp: '1.1.1.1', country: 'AU', creationMs: 1576280412771, endMs: 1576280412771, action: 'BLOCK', dstPort: 1989, id: 1 });
+    expect(records[0].absent).toBe(ABSENT_BYTES_IN | ABSENT_BYTES_OUT);
+  });
+
+  it('takes the country from the offline table when WAF gave none, and leaves a private address without one', () => {
+    const line = BLOCKED.replace('"country":"AU",', '');
+    expect(readAll('waf', line).records[0].country).toBe('AU'); // 1.1.1.0/24 in the table
+    expect(readAll('waf', line.replace('"1.1.1.1"', '"10.0.0.8"')).records[0].country).toBeNull();
+  });
+
+  it('names the line, the field, what was expected and the value of a bad line', () => {
+    expect(() => readAll('waf', `${BLOCKED}\n${BLOCKED.replace('"1.1.1.1"', '"1.1.1"')}`)).toThrow('waf line 2: httpRequest.clientIp must be an IPv4 or IPv6 address, got "1.1.1"');
+    expect(() => readAll('waf', BLOCKED.replace('1576280412771', '"2019-12-13T23:40:12Z"'))).toThrow('waf line 1: timestamp must be a non-negative integer, got "2019-12-13T23:40:12Z"');
+    expect(() => readAll('waf', '{"timestamp": 1')).toThrow('waf line 1: record must be valid JSON');
+    expect(() => readAll('waf', BLOCKED.replace('"AU"', '"Australia"'))).toThrow('waf line 1: httpRequest.country must be a 2-letter country code, got "Australia"');
+  });
+});
