@@ -21,7 +21,6 @@ import { rocAuc } from '../src/ml/insight/evaluate.js';
 import { legacyAction, trainLegacy } from './legacy.js';
 import { scenario, SCENARIOS } from './scenarios.js';
 
-
 const DROPPED = ['src_ip_country_code', 'protocol', 'dst_port', 'response.code'];
 
 function bundleOf(out: ReturnType<typeof trainModels>): ModelBundle {
@@ -39,7 +38,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { sessions: { type: 'string', default: '6000' }, only: { type: 'string' }, json: { type: 'string' }, verbose: { type: 'boolean' } } });
   const n = Number(values.sessions);
   const all: Record<string, unknown> = {};
-  console.log(`node ${process.version}; ${n} training and ${Math.round(n * 2 / 3)} test sessions per scenario; measured against the true classes\n`);
+  console.log(`node ${process.version}; ${n} training and ${Math.round((n * 2) / 3)} test sessions per scenario; measured against the true classes\n`);
   for (const sc of SCENARIOS.filter((s) => !values.only || s.name === values.only)) {
     const started = performance.now();
     const train = scenario({ ...sc, sessions: n });
@@ -71,13 +70,23 @@ async function main(): Promise<void> {
       console.log(line(`${mode}, previous release`, legacy, legacy.detectors[3].roc_auc));
       console.log(`    half the records without country, protocol, port and response code: ${turned} normal verdicts turned suspicious (previous release ${legacyTurned})`);
       if (mode === 'without labels') {
-        console.log(`    suspicious share on the training data: ${(trained.metrics.suspicious_rate * 100).toFixed(1)}% (previous release ${(legacyModel.trainingSuspiciousRate * 100).toFixed(1)}%) for a contamination of ${(contamination * 100).toFixed(1)}%`);
+        console.log(
+          `    suspicious share on the training data: ${(trained.metrics.suspicious_rate * 100).toFixed(1)}% (previous release ${(legacyModel.trainingSuspiciousRate * 100).toFixed(1)}%) for a contamination of ${(contamination * 100).toFixed(1)}%`,
+        );
       } else {
         const d = trained.metrics.decision;
-        console.log(`    counted: ${d.counted.join(', ')}; bands ${d.bands?.map((b) => `${b.band} >= ${b.edge === null ? 'none' : b.edge.toFixed(3)} (hold-out P ${b.holdout.precision?.toFixed(3) ?? 'n/a'} R ${b.holdout.recall.toFixed(3)})`).join(', ')}`);
+        console.log(
+          `    counted: ${d.counted.join(', ')}; bands ${d.bands?.map((b) => `${b.band} >= ${b.edge === null ? 'none' : b.edge.toFixed(3)} (hold-out P ${b.holdout.precision?.toFixed(3) ?? 'n/a'} R ${b.holdout.recall.toFixed(3)})`).join(', ')}`,
+        );
       }
       if (values.verbose) console.log(formatEvaluation(current));
-      out[mode] = { turned_suspicious_by_absent_fields: { current: turned, previous: legacyTurned }, current, previous: legacy, random_forest_roc_auc: forestAuc, training: { suspicious_rate: trained.metrics.suspicious_rate, contamination, decision: trained.metrics.decision } };
+      out[mode] = {
+        turned_suspicious_by_absent_fields: { current: turned, previous: legacyTurned },
+        current,
+        previous: legacy,
+        random_forest_roc_auc: forestAuc,
+        training: { suspicious_rate: trained.metrics.suspicious_rate, contamination, decision: trained.metrics.decision },
+      };
     }
     console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
     all[sc.name] = out;

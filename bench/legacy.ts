@@ -43,7 +43,15 @@ export function trainLegacy(records: readonly TrafficRecord[], contamination: nu
       const votes = Number(isAnomaly) + Number(p[i] >= 0.5) + Number(outlier) + Number(novel.length > 0);
       const risk: Level = votes >= 3 || (isAnomaly && p[i] >= 0.9) ? 'critical' : votes === 2 || novel.length >= 2 ? 'high' : votes === 1 ? 'medium' : 'low';
       const suspicious = isAnomaly || p[i] >= 0.5 || novel.length >= 2 || (novel.length === 1 && votes >= 2);
-      return { verdict: suspicious ? 'suspicious' : 'normal', risk_level: risk, anomaly_score: s[i], is_anomaly: isAnomaly, risk_probability: p[i], baseline_outlier: outlier, novel_fields: novel } as ScoreResult;
+      return {
+        verdict: suspicious ? 'suspicious' : 'normal',
+        risk_level: risk,
+        anomaly_score: s[i],
+        is_anomaly: isAnomaly,
+        risk_probability: p[i],
+        baseline_outlier: outlier,
+        novel_fields: novel,
+      } as ScoreResult;
     });
   };
   const own = score(records);

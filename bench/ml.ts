@@ -93,7 +93,10 @@ async function main(): Promise<void> {
   // The forests' walk alone, in each layout, in the 64-row lots scoreMany uses: WebAssembly (served)
   // against the JavaScript complete layout it replaced, alternating passes.
   console.log('\nForest walk, 64-row lots (median of 7 passes each, alternating)');
-  for (const [name, m] of [['Isolation Forest', iforest], ['Random Forest', forest]] as const) {
+  for (const [name, m] of [
+    ['Isolation Forest', iforest],
+    ['Random Forest', forest],
+  ] as const) {
     const layouts = (['complete', 'wasm'] as const).map((l) => new FlatForest(m.roots, m.feature, m.value, m.right, l));
     const us: number[][] = [[], []];
     const out = new Float64Array(64);
@@ -130,7 +133,9 @@ async function main(): Promise<void> {
   const [surrogate, surrogateMs] = time(() => SurrogateTree.fit(big, served, 42));
   const [, profileMs] = time(() => TrainingProfile.fit(bigRaw, bundle.encoder.featureNames, 0.05, 0.1));
   console.log(`\nTraining extras on ${fmt(bigN)} rows (target: under 1,000 ms together)`);
-  console.log(`  served verdict of every row: ${fmt(servedMs)} ms; surrogate rules (ml-cart, ${surrogate.summary.rows_used} sampled rows, fidelity ${surrogate.summary.fidelity.toFixed(3)}): ${fmt(surrogateMs)} ms; drift profile: ${fmt(profileMs)} ms`);
+  console.log(
+    `  served verdict of every row: ${fmt(servedMs)} ms; surrogate rules (ml-cart, ${surrogate.summary.rows_used} sampled rows, fidelity ${surrogate.summary.fidelity.toFixed(3)}): ${fmt(surrogateMs)} ms; drift profile: ${fmt(profileMs)} ms`,
+  );
   console.log(`  together: ${fmt(servedMs + surrogateMs + profileMs)} ms`);
 
   // Baseline in the same run: ml-random-forest on REFERENCE_ROWS rows (its trainer is quadratic in rows).

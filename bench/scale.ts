@@ -30,7 +30,9 @@ const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(
 
 function peakRssMb(pid: number): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmHWM:'));
     return Number(line?.split(/\s+/)[1]) / 1024;
   } catch {
     return NaN;
@@ -104,7 +106,12 @@ async function healthDuringStream(): Promise<void> {
     }
   })();
   const started = performance.now();
-  const res = await fetch(`${server.url}/batch`, { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, body: ReadableStream.from(body()), duplex: 'half' } as RequestInit);
+  const res = await fetch(`${server.url}/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' },
+    body: ReadableStream.from(body()),
+    duplex: 'half',
+  } as RequestInit);
   let lines = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) for (const b of chunk) if (b === 10) lines++;
   const seconds = (performance.now() - started) / 1000;

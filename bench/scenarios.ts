@@ -115,10 +115,43 @@ function benign(rng: Random, n: number): ScenarioRow[] {
   for (let i = 0; i < heavy; i++) {
     const kind = i % 4;
     const t0 = DAY_START + rng.nextInt(86_400) * 1000;
-    if (kind === 0) out.push(row({ ...ordinary(rng, backup.src, backup.country, t0), bytesIn: logNormal(rng, 9, 0.5), bytesOut: logNormal(rng, 18.5, 1), duration: 600 + rng.nextInt(6000), port: 443, protocol: 'HTTPS', code: 200 }, 0));
-    else if (kind === 1) out.push(row({ ...ordinary(rng, cdn.src, cdn.country, t0), bytesIn: logNormal(rng, 18, 1), bytesOut: logNormal(rng, 9, 0.5), duration: 30 + rng.nextInt(600), port: 443, protocol: 'HTTPS', code: 200 }, 0));
-    else if (kind === 2) out.push(row({ ...ordinary(rng, crawler.src, crawler.country, t0), bytesIn: logNormal(rng, 6.5, 0.4), bytesOut: logNormal(rng, 9, 1), duration: 0.2 + rng.nextFloat() * 2, code: rng.nextFloat() < 0.3 ? 404 : 200 }, 0));
-    else out.push(row({ ...ordinary(rng, probe.src, probe.country, t0), bytesIn: 300 + rng.nextInt(40), bytesOut: 1200 + rng.nextInt(100), duration: 0.1, port: 443, protocol: 'HTTPS', code: 200 }, 0));
+    if (kind === 0)
+      out.push(
+        row(
+          {
+            ...ordinary(rng, backup.src, backup.country, t0),
+            bytesIn: logNormal(rng, 9, 0.5),
+            bytesOut: logNormal(rng, 18.5, 1),
+            duration: 600 + rng.nextInt(6000),
+            port: 443,
+            protocol: 'HTTPS',
+            code: 200,
+          },
+          0,
+        ),
+      );
+    else if (kind === 1)
+      out.push(
+        row(
+          { ...ordinary(rng, cdn.src, cdn.country, t0), bytesIn: logNormal(rng, 18, 1), bytesOut: logNormal(rng, 9, 0.5), duration: 30 + rng.nextInt(600), port: 443, protocol: 'HTTPS', code: 200 },
+          0,
+        ),
+      );
+    else if (kind === 2)
+      out.push(
+        row(
+          {
+            ...ordinary(rng, crawler.src, crawler.country, t0),
+            bytesIn: logNormal(rng, 6.5, 0.4),
+            bytesOut: logNormal(rng, 9, 1),
+            duration: 0.2 + rng.nextFloat() * 2,
+            code: rng.nextFloat() < 0.3 ? 404 : 200,
+          },
+          0,
+        ),
+      );
+    else
+      out.push(row({ ...ordinary(rng, probe.src, probe.country, t0), bytesIn: 300 + rng.nextInt(40), bytesOut: 1200 + rng.nextInt(100), duration: 0.1, port: 443, protocol: 'HTTPS', code: 200 }, 0));
   }
   while (out.length < n) {
     // Zipf-like choice of source: a few talk a lot.
@@ -142,14 +175,43 @@ function attacks(rng: Random, family: Family, n: number): ScenarioRow[] {
     };
     if (family === 'brute_force') {
       const port = rng.nextFloat() < 0.6 ? 443 : 22;
-      burst(40 + rng.nextInt(260), () => ({ bytesIn: 600 + rng.nextInt(900), bytesOut: 300 + rng.nextInt(500), duration: 1 + rng.nextFloat() * 3, port, protocol: port === 22 ? 'SSH' : 'HTTPS', code: port === 22 ? null : pick(rng, [401, 401, 403, 200]) }), 2000);
+      burst(
+        40 + rng.nextInt(260),
+        () => ({
+          bytesIn: 600 + rng.nextInt(900),
+          bytesOut: 300 + rng.nextInt(500),
+          duration: 1 + rng.nextFloat() * 3,
+          port,
+          protocol: port === 22 ? 'SSH' : 'HTTPS',
+          code: port === 22 ? null : pick(rng, [401, 401, 403, 200]),
+        }),
+        2000,
+      );
     } else if (family === 'scan') {
-      if (rng.nextFloat() < 0.5) burst(30 + rng.nextInt(200), () => ({ bytesIn: 40 + rng.nextInt(160), bytesOut: rng.nextInt(120), duration: rng.nextFloat() * 0.5, port: 1 + rng.nextInt(65535), protocol: 'TCP', code: null }), 300);
-      else burst(30 + rng.nextInt(200), () => ({ bytesIn: 300 + rng.nextInt(500), bytesOut: 400 + rng.nextInt(800), duration: 0.1 + rng.nextFloat(), port: rng.nextFloat() < 0.5 ? 80 : 443, code: 404 }), 500);
+      if (rng.nextFloat() < 0.5)
+        burst(
+          30 + rng.nextInt(200),
+          () => ({ bytesIn: 40 + rng.nextInt(160), bytesOut: rng.nextInt(120), duration: rng.nextFloat() * 0.5, port: 1 + rng.nextInt(65535), protocol: 'TCP', code: null }),
+          300,
+        );
+      else
+        burst(
+          30 + rng.nextInt(200),
+          () => ({ bytesIn: 300 + rng.nextInt(500), bytesOut: 400 + rng.nextInt(800), duration: 0.1 + rng.nextFloat(), port: rng.nextFloat() < 0.5 ? 80 : 443, code: 404 }),
+          500,
+        );
     } else if (family === 'exfiltration') {
-      burst(3 + rng.nextInt(20), () => ({ bytesIn: logNormal(rng, 9, 0.7), bytesOut: logNormal(rng, 16.5, 0.8), duration: 1800 + rng.nextInt(5400), port: 443, protocol: 'HTTPS', code: 200 }), 3_600_000);
+      burst(
+        3 + rng.nextInt(20),
+        () => ({ bytesIn: logNormal(rng, 9, 0.7), bytesOut: logNormal(rng, 16.5, 0.8), duration: 1800 + rng.nextInt(5400), port: 443, protocol: 'HTTPS', code: 200 }),
+        3_600_000,
+      );
     } else if (family === 'flood') {
-      burst(1 + rng.nextInt(5), () => ({ bytesIn: logNormal(rng, 15.5, 1), bytesOut: logNormal(rng, 6, 1), duration: 1 + rng.nextFloat() * 19, port: rng.nextFloat() < 0.7 ? 443 : 80, code: pick(rng, [200, 503, 503]) }), 1000);
+      burst(
+        1 + rng.nextInt(5),
+        () => ({ bytesIn: logNormal(rng, 15.5, 1), bytesOut: logNormal(rng, 6, 1), duration: 1 + rng.nextFloat() * 19, port: rng.nextFloat() < 0.7 ? 443 : 80, code: pick(rng, [200, 503, 503]) }),
+        1000,
+      );
     } else {
       burst(10 + rng.nextInt(40), () => ({}), 600_000);
     }

@@ -25,7 +25,9 @@ const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 64);
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 function rssMb(pid: number | undefined): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1]) / 1024;
 }
 
@@ -50,9 +52,7 @@ const BAD: autocannon.Request[] = [
 const BAD_CONNECTIONS = Math.max(1, Math.round(CONNECTIONS / 4));
 
 function run(url: string, connections: number, requests: autocannon.Request[]): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) =>
-    autocannon({ url, connections, duration: SECONDS, requests }, (err, res) => (err ? reject(err) : resolve(res))),
-  );
+  return new Promise((resolve, reject) => autocannon({ url, connections, duration: SECONDS, requests }, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
 function describe(name: string, r: autocannon.Result): void {

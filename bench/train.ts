@@ -33,9 +33,8 @@ async function main(): Promise<void> {
     // /score load for as long as the training runs (60 s cap), then stopped.
     let busy!: autocannon.Instance;
     const busyResult = new Promise<autocannon.Result>((resolve, reject) => {
-      busy = autocannon(
-        { url: `${svc.url}/score`, method: 'POST', headers: { 'content-type': 'application/json' }, body: one, connections: 16, duration: 60 },
-        (err, result) => (err ? reject(err) : resolve(result)),
+      busy = autocannon({ url: `${svc.url}/score`, method: 'POST', headers: { 'content-type': 'application/json' }, body: one, connections: 16, duration: 60 }, (err, result) =>
+        err ? reject(err) : resolve(result),
       );
     });
     await new Promise((r) => setTimeout(r, 500));
@@ -51,7 +50,9 @@ async function main(): Promise<void> {
     console.log(`  end to end (client): ${fmt(trainMs)} ms; server-side parse + train + persist + swap: ${fmt(body.duration_ms)} ms   (target < 15,000 ms)`);
     console.log(`POST /score, 16 connections`);
     console.log(`  idle:            ${fmt(idle.rps)} req/s, p50 ${fmt(idle.p50, 1)} ms, p99 ${fmt(idle.p99, 1)} ms`);
-    console.log(`  during training: ${fmt(during.requests.average)} req/s, p50 ${fmt(during.latency.p50, 1)} ms, p99 ${fmt(during.latency.p99, 1)} ms, non-2xx ${during.non2xx}, errors ${during.errors}`);
+    console.log(
+      `  during training: ${fmt(during.requests.average)} req/s, p50 ${fmt(during.latency.p50, 1)} ms, p99 ${fmt(during.latency.p99, 1)} ms, non-2xx ${during.non2xx}, errors ${during.errors}`,
+    );
     console.log(`  p99 during / idle: ${fmt(during.latency.p99 / Math.max(idle.p99, 0.001), 1)}x   (target <= 3x)`);
   } finally {
     await stopChild(svc.child);

@@ -112,7 +112,7 @@ const garbageJson = fc.oneof(
 
 const csvCell = fc.oneof(
   fc.constantFrom(...Object.values(EXAMPLE_RECORD).map(String)),
-  hostileValue.map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '')),
+  hostileValue.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))),
   fc.constantFrom('=HYPERLINK("http://x")', '"', '""', '"a""b"', 'a\nb', '\r', ' , '),
 );
 

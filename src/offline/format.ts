@@ -6,18 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
 
-export const RESULT_COLUMNS = [
-  'verdict',
-  'risk_level',
-  'anomaly_score',
-  'risk_probability',
-  'baseline_outlier',
-  'is_anomaly',
-  'novel_fields',
-  'missing_fields',
-  'reasons',
-  'model_version',
-] as const;
+export const RESULT_COLUMNS = ['verdict', 'risk_level', 'anomaly_score', 'risk_probability', 'baseline_outlier', 'is_anomaly', 'novel_fields', 'missing_fields', 'reasons', 'model_version'] as const;
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 

@@ -61,12 +61,15 @@ async function consolePlugin(app: FastifyInstance, opts: { dir?: string }): Prom
   const send = (request: FastifyRequest, reply: FastifyReply, path: string) => {
     const asset = assets?.get(path);
     if (!asset) {
-      return reply.code(404).type('application/json').send({
-        statusCode: 404,
-        error: 'Not Found',
-        code: 'NOT_FOUND',
-        message: assets ? `no console file ${path.slice(0, 200)}` : 'the console is not built: run npm run build',
-      });
+      return reply
+        .code(404)
+        .type('application/json')
+        .send({
+          statusCode: 404,
+          error: 'Not Found',
+          code: 'NOT_FOUND',
+          message: assets ? `no console file ${path.slice(0, 200)}` : 'the console is not built: run npm run build',
+        });
     }
     reply.header('content-security-policy', CONSOLE_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
     reply.header('cache-control', 'no-cache').header('etag', asset.etag).header('vary', 'accept-encoding').type(asset.type);

@@ -17,7 +17,12 @@ interface AjvError {
 
 /** "/records/3/response.code" -> ["records", "3", "response.code"] (JSON pointer unescaped). */
 function pointer(path: string): string[] {
-  return path === '' ? [] : path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path === ''
+    ? []
+    : path
+        .slice(1)
+        .split('/')
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function joinPath(parts: string[]): string {

@@ -6,12 +6,10 @@ const Ratio = (description: string) => Type.Union([Type.Number({ minimum: 0, max
 export const DriftReportSchema = Type.Object(
   {
     model_version: Type.String({ description: 'the served version; its window started empty when it began to be served' }),
-    window: Type.Object(
-      {
-        size: Type.Integer({ minimum: 0, description: 'DRIFT_WINDOW: the scored records the window covers (0: drift tracking is off)' }),
-        filled: Type.Integer({ minimum: 0, description: 'records in the window now (it keeps the newest 90% to 100% of size)' }),
-      },
-    ),
+    window: Type.Object({
+      size: Type.Integer({ minimum: 0, description: 'DRIFT_WINDOW: the scored records the window covers (0: drift tracking is off)' }),
+      filled: Type.Integer({ minimum: 0, description: 'records in the window now (it keeps the newest 90% to 100% of size)' }),
+    }),
     features: Type.Array(
       Type.Object({
         feature: Type.String(),

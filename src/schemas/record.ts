@@ -79,9 +79,7 @@ export const TrafficRecordSchema = Type.Object(
     src_ip_country_code: opt(field({ pattern: whole('[A-Za-z]{2}', true) }, '2-letter country code, case-insensitive', 'AE', true)),
     protocol: opt(text('protocol, case-insensitive', 'HTTPS')),
     'response.code': opt(integer(100, 599, '[1-5][0-9]{2}', 'HTTP response code, 100 to 599', 200, true)),
-    dst_port: opt(
-      integer(0, 65535, '(?:[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])', 'destination port, 0 to 65535', 443, true),
-    ),
+    dst_port: opt(integer(0, 65535, '(?:[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])', 'destination port, 0 to 65535', 443, true)),
     dst_ip: opt(ip('destination IPv4 or IPv6 address (no zone index)', '10.138.69.97', true)),
     rule_names: opt(text('WAF rule names', 'Suspicious Web Traffic')),
     observation_name: opt(text('observation name', 'Adversary Infrastructure Interaction')),
@@ -111,8 +109,7 @@ export const TrafficRecordSchema = Type.Object(
   {
     $id: 'TrafficRecord',
     title: 'TrafficRecord',
-    description:
-      'One web-traffic session in the CloudWatch dataset layout. Unknown keys are ignored; integer fields accept strings of digits; an optional field that is null or "" is absent.',
+    description: 'One web-traffic session in the CloudWatch dataset layout. Unknown keys are ignored; integer fields accept strings of digits; an optional field that is null or "" is absent.',
     examples: [EXAMPLE_RECORD],
   },
 );

@@ -17,6 +17,7 @@ import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers/process.js';
 
 const DIR = join(ROOT, 'deploy/k8s');
+// biome-ignore lint/suspicious/noExplicitAny: a spec is whatever its kind says; the kubernetes-models classes validate it
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: any };
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {

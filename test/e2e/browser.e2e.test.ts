@@ -18,15 +18,7 @@ beforeAll(async () => {
     headless: true,
     // This machine has no network but loopback: without these Chromium keeps dialling out.
     // (playwright gives every launch a fresh, empty profile directory of its own.)
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 });
 

@@ -55,10 +55,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   const copy = await modelDirCopy();
   cleanup = copy.cleanup;
-  const [withAdmin, withoutAdmin] = await Promise.all([
-    startServer({ MODEL_DIR: copy.dir, ADMIN_TOKEN, BATCH_LIMIT: '300' }),
-    startServer({ MODEL_DIR: COMMITTED_MODELS }),
-  ]);
+  const [withAdmin, withoutAdmin] = await Promise.all([startServer({ MODEL_DIR: copy.dir, ADMIN_TOKEN, BATCH_LIMIT: '300' }), startServer({ MODEL_DIR: COMMITTED_MODELS })]);
   [proxy, proxyNoAdmin] = await Promise.all([prism(withAdmin.url), prism(withoutAdmin.url)]);
 }, 120_000);
 
@@ -150,7 +147,7 @@ describe('through Prism, real traffic matches openapi.yaml', () => {
       status = r.status;
     }
     expect(status).toBe(409);
-    const tooMany = CSV.trim() + '\n' + CSV.trim().split('\n').slice(1, 20).join('\n') + '\n'; // 301 records, BATCH_LIMIT 300
+    const tooMany = `${CSV.trim()}\n${CSV.trim().split('\n').slice(1, 20).join('\n')}\n`; // 301 records, BATCH_LIMIT 300
     await valid(413, proxy, 'POST', '/batch', { headers: CSV_TYPE, body: tooMany });
     await valid(422, proxy, 'POST', '/train', { headers: { ...AUTH, ...CSV_TYPE }, body: CSV.split('\n').slice(0, 6).join('\n') });
     // Requests the spec itself refuses: a missing field, malformed JSON, a CSV body where JSON is taken, a bad parameter.

@@ -141,7 +141,10 @@ it('runs every query of the Grafana dashboard against real traffic, each returni
   await waitFor(async () => (await query('scoring_window_records')).some((r) => Number(r.value[1]) >= 282), 30_000);
   await new Promise((r) => setTimeout(r, 3000)); // a few more scrapes, so rate() has two samples of everything
 
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { templating: { list: { name: string; type: string }[] }; panels: { title: string; type: string; datasource?: { uid: string }; targets?: { expr: string }[] }[] };
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    templating: { list: { name: string; type: string }[] };
+    panels: { title: string; type: string; datasource?: { uid: string }; targets?: { expr: string }[] }[];
+  };
   expect(dashboard.templating.list.find((v) => v.type === 'datasource')?.name).toBe('datasource');
   const panels = dashboard.panels.filter((p) => p.type !== 'row');
   expect(panels.length).toBeGreaterThanOrEqual(15);
@@ -151,7 +154,10 @@ it('runs every query of the Grafana dashboard against real traffic, each returni
       const promql = expr.replaceAll('$__rate_interval', '1m').replaceAll('$job', 'threat-scoring');
       const result = await query(promql);
       expect(result.length, `${panel.title}: ${promql} returned nothing`).toBeGreaterThan(0);
-      expect(result.some((r) => Number.isFinite(Number(r.value[1]))), `${panel.title}: ${promql} returned only NaN`).toBe(true);
+      expect(
+        result.some((r) => Number.isFinite(Number(r.value[1]))),
+        `${panel.title}: ${promql} returned only NaN`,
+      ).toBe(true);
     }
   }
 });

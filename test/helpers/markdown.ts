@@ -10,7 +10,9 @@ export const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** README.md and every docs/*.md, as paths relative to the repository root. */
 export function documents(): string[] {
-  const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort();
+  const docs = readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort();
   return ['README.md', ...docs.map((f) => `docs/${f}`)];
 }
 
@@ -24,9 +26,7 @@ export function links(markdown: string): Link[] {
   const out: Link[] = [];
   // Code blocks and inline code are blanked, not removed, so an example's text is never read as a
   // link and line numbers still match the document.
-  const blanked = markdown
-    .replace(/^```[^\n]*\n[\s\S]*?^```[ \t]*$/gm, (block) => block.replace(/[^\n]/g, ' '))
-    .replace(/`[^`\n]*`/g, (code) => ' '.repeat(code.length));
+  const blanked = markdown.replace(/^```[^\n]*\n[\s\S]*?^```[ \t]*$/gm, (block) => block.replace(/[^\n]/g, ' ')).replace(/`[^`\n]*`/g, (code) => ' '.repeat(code.length));
   blanked.split('\n').forEach((text, i) => {
     for (const m of text.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) out.push({ target: m[1], line: i + 1 });
   });

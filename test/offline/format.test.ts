@@ -23,10 +23,12 @@ describe('Flusher', () => {
   it('flushes every 64 MB written, one flush at a time, and reports a failed flush at the end', async () => {
     let calls = 0;
     let fail = true;
-    const file = { datasync: async () => {
-      calls++;
-      if (fail) throw new Error('EIO: the disk went away');
-    } } as unknown as FileHandle;
+    const file = {
+      datasync: async () => {
+        calls++;
+        if (fail) throw new Error('EIO: the disk went away');
+      },
+    } as unknown as FileHandle;
     const flusher = new Flusher(file);
     flusher.written(63 * 1024 * 1024);
     expect(calls).toBe(0);

@@ -25,7 +25,10 @@ describe('scoreFile (npm run score)', () => {
     const out = join(dir, 'out.ndjson');
     const r = await scoreFile({ input: REAL_DATASET, output: out, modelDir: COMMITTED_MODELS, threads: 2 });
     expect(r.records).toBe(282);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual(batch.results);
     expect(r.summary).toEqual(batch.summary);
   });

@@ -102,7 +102,7 @@ describe('POST /batch', () => {
   it('refuses an empty batch, a header-only CSV and a body without records', async () => {
     expect((await batchJson({ records: [] })).json()).toMatchObject({ statusCode: 400, message: 'records must NOT have fewer than 1 items' });
     expect((await batchJson({})).json()).toMatchObject({ statusCode: 400, message: 'records is required' });
-    expect((await batchCsv(CSV.split('\n')[0] + '\n')).json()).toMatchObject({ statusCode: 400, message: expect.stringMatching(/no data rows/) });
+    expect((await batchCsv(`${CSV.split('\n')[0]}\n`)).json()).toMatchObject({ statusCode: 400, message: expect.stringMatching(/no data rows/) });
     expect((await batchCsv('')).statusCode).toBe(400);
   });
 

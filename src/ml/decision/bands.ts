@@ -45,7 +45,12 @@ export function lowestEdge(truth: ArrayLike<number>, scores: ArrayLike<number>, 
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++; // tied scores are one threshold
     let attacks = 0;
-    for (let k = i; k <= j; k++) truth[order[k]] === 1 ? (tp++, attacks++) : fp++;
+    for (let k = i; k <= j; k++) {
+      if (truth[order[k]] === 1) {
+        tp++;
+        attacks++;
+      } else fp++;
+    }
     // An edge sits on an attack's score: lowering it to take in benign records alone gains no recall.
     if (attacks > 0 && tp / (tp + fp) >= minPrecision && (negatives === 0 || fp / negatives <= maxFpr)) edge = scores[order[i]];
     i = j + 1;

@@ -107,7 +107,12 @@ function evidenceFor(c: Context, fitRows: Int32Array, rows: Int32Array, forest: 
  * Fits the labelled decision on the training part and measures it on the hold-out.
  * @param holdoutForest the Random Forest fitted on `train`
  */
-export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Array, holdoutForest: RandomForestClassifier): { decision: Decision; report: DecisionReport; holdoutVerdicts: Uint8Array } {
+export function fitLabelledDecision(
+  c: Context,
+  train: Int32Array,
+  test: Int32Array,
+  holdoutForest: RandomForestClassifier,
+): { decision: Decision; report: DecisionReport; holdoutVerdicts: Uint8Array } {
   // Folds by source: a source's sessions are alike (one attacker's brute force, one backup host), so
   // folds split by row would score each source with a forest that has seen it, and the stacker would
   // learn a confidence new sources do not earn. The sources are dealt to folds in a seeded order.
@@ -119,10 +124,18 @@ export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Ar
   for (let f = 0; f < FOLDS; f++) {
     c.onFold?.(f);
     const inFold = Int32Array.from(Array.from(train.keys()).filter((k) => fold[k] === f));
-    const fitRows = Int32Array.from(Array.from(train.keys()).filter((k) => fold[k] !== f), (k) => train[k]);
+    const fitRows = Int32Array.from(
+      Array.from(train.keys()).filter((k) => fold[k] !== f),
+      (k) => train[k],
+    );
     if (inFold.length === 0) continue;
     const forest = fitForest(c, fitRows);
-    const { evidence } = evidenceFor(c, fitRows, Int32Array.from(inFold, (k) => train[k]), forest);
+    const { evidence } = evidenceFor(
+      c,
+      fitRows,
+      Int32Array.from(inFold, (k) => train[k]),
+      forest,
+    );
     inFold.forEach((k, m) => oof.set(evidence.subarray(m * N_EVIDENCE, (m + 1) * N_EVIDENCE), k * N_EVIDENCE));
   }
   const yTrain = Uint8Array.from(train, (i) => c.y[i]);
@@ -130,7 +143,11 @@ export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Ar
   if (stackRows.length > STACKER_ROWS) stackRows = Int32Array.from(new Random(c.seed + 2).sampleWithoutReplacement(train.length, STACKER_ROWS)).sort();
   const sample = new Float64Array(stackRows.length * N_EVIDENCE);
   stackRows.forEach((k, m) => sample.set(oof.subarray(k * N_EVIDENCE, (k + 1) * N_EVIDENCE), m * N_EVIDENCE));
-  const stacker = Stacker.fit(sample, Uint8Array.from(stackRows, (k) => yTrain[k]), N_EVIDENCE);
+  const stacker = Stacker.fit(
+    sample,
+    Uint8Array.from(stackRows, (k) => yTrain[k]),
+    N_EVIDENCE,
+  );
   // Bands on every out-of-fold row (the stacker's sample may be a part of them).
   const oofProb = Float64Array.from(yTrain, (_, k) => stacker.probability(oof, k * N_EVIDENCE));
   const decision = Decision.labelled(stacker, chooseBands(yTrain, oofProb));
@@ -143,7 +160,10 @@ export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Ar
   const weights = decision.json.stacker!.weights;
   const column = (j: number): Float64Array => {
     const e = new Float64Array(N_EVIDENCE);
-    return Float64Array.from(detections, (d) => (evidenceRow(d, e), e[j]));
+    return Float64Array.from(detections, (d) => {
+      evidenceRow(d, e);
+      return e[j];
+    });
   };
   const rank = (name: string, weight: number | null, s: ArrayLike<number>): DetectorReport => ({ detector: name, weight, roc_auc: rocAuc(yTest, s), average_precision: averagePrecision(yTest, s) });
   const holdoutVerdicts = Uint8Array.from(decided, (d) => (d.verdict === 'suspicious' ? 1 : 0));
@@ -157,12 +177,25 @@ export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Ar
   const band = (name: 'suspicious' | 'high' | 'critical'): BandReport => {
     const o = bandMetrics(yTrain, oofProb, bands[name]);
     const h = bandMetrics(yTest, combined, bands[name]);
-    return { band: name, target_precision: BAND_TARGETS[name].precision, edge: bands[name], out_of_fold: { precision: o.precision, recall: o.recall }, holdout: { precision: h.precision, recall: h.recall } };
+    return {
+      band: name,
+      target_precision: BAND_TARGETS[name].precision,
+      edge: bands[name],
+      out_of_fold: { precision: o.precision, recall: o.recall },
+      holdout: { precision: h.precision, recall: h.recall },
+    };
   };
   const fpr = negatives > 0 ? fp / negatives : 0;
   const results = decided.map((x, k) => {
     const d = detections[k];
-    const r = { verdict: x.verdict, risk_level: x.risk, anomaly_score: d.anomalyScore, risk_probability: x.probability, baseline_outlier: d.baselineOutlier, novel_fields: Array<string>(d.novel).fill('') };
+    const r = {
+      verdict: x.verdict,
+      risk_level: x.risk,
+      anomaly_score: d.anomalyScore,
+      risk_probability: x.probability,
+      baseline_outlier: d.baselineOutlier,
+      novel_fields: Array<string>(d.novel).fill(''),
+    };
     return r as unknown as ScoreResult;
   });
   const report: DecisionReport = {
@@ -171,7 +204,11 @@ export function fitLabelledDecision(c: Context, train: Int32Array, test: Int32Ar
     detectors: [...EVIDENCE.map((e, j) => rank(e, weights[j], column(j))), rank('combined', null, combined)],
     bands: [band('suspicious'), band('high'), band('critical')],
     verdict: { precision: v.precision ?? 0, recall: v.recall, false_positive_rate: fpr },
-    holdout_evaluation: assess(Array.from(test, (i) => c.records[i]), results, Math.max(0.01, fpr)),
+    holdout_evaluation: assess(
+      Array.from(test, (i) => c.records[i]),
+      results,
+      Math.max(0.01, fpr),
+    ),
     curves: [...EVIDENCE.map((e, j) => ({ detector: e as string, s: column(j) })), { detector: 'combined', s: combined }].flatMap(({ detector, s }) => {
       const c = curves(yTest, s);
       return c ? [{ detector, ...c }] : [];

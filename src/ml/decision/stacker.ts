@@ -72,7 +72,12 @@ export class Stacker {
       let candidate: { j: number; fit: Fit } | null = null;
       for (let j = 0; j < k; j++) {
         if (chosen[j]) continue;
-        const fit = fitWeights(z, y, k, chosen.map((c, m) => c || m === j));
+        const fit = fitWeights(
+          z,
+          y,
+          k,
+          chosen.map((c, m) => c || m === j),
+        );
         if (fit.weights[j] > 0 && best.loss - fit.loss > penalty && (candidate === null || fit.loss < candidate.fit.loss)) candidate = { j, fit };
       }
       if (candidate === null) break;

@@ -48,13 +48,7 @@ export const N_FEATURES = FEATURE_NAMES.length;
  * encoding makes an attack on the busiest port look typical, and the hour isolates the night's few
  * ordinary sessions. Chosen by measurement on the scenarios of bench/detection.ts (see docs/models.md).
  */
-export const ISOLATION_FEATURES: readonly (typeof FEATURE_NAMES)[number][] = [
-  'log_bytes_in',
-  'log_bytes_out',
-  'log_session_duration_s',
-  'log_avg_packet_size',
-  'log_transfer_ratio',
-];
+export const ISOLATION_FEATURES: readonly (typeof FEATURE_NAMES)[number][] = ['log_bytes_in', 'log_bytes_out', 'log_session_duration_s', 'log_avg_packet_size', 'log_transfer_ratio'];
 
 /** Values kept per categorical field; rarer values encode as unseen (0). */
 const MAX_CATEGORIES = 1000;
@@ -189,9 +183,7 @@ export class FeatureEncoder {
     const obj = checkName(json, 'FeatureEncoder');
     const names = obj.featureNames;
     if (obj.nFeatures !== N_FEATURES || !Array.isArray(names) || names.join() !== FEATURE_NAMES.join()) {
-      throw new RangeError(
-        `FeatureEncoder: artifact has features [${String(names)}], this build computes [${FEATURE_NAMES.join()}]; retrain the models`,
-      );
+      throw new RangeError(`FeatureEncoder: artifact has features [${String(names)}], this build computes [${FEATURE_NAMES.join()}]; retrain the models`);
     }
     const raw = obj.frequencies as Record<string, unknown> | undefined;
     const rawImputed = obj.imputed as Record<string, unknown> | undefined;

@@ -131,7 +131,7 @@ export class IsolationForest {
   }
 
   private scoreOf(meanPath: number): number {
-    return this.cPsi === 0 ? 0.5 : Math.pow(2, -meanPath / this.cPsi);
+    return this.cPsi === 0 ? 0.5 : 2 ** (-meanPath / this.cPsi);
   }
 
   /** out[r] = score of row r of the first `rows` rows of x (rows of nFeatures): the same as score(), faster. */

@@ -48,10 +48,22 @@ export function assess(
   const column = (f: (r: ScoreResult) => number): number[] => results.map(f);
   const rank = (detector: string, s: number[]) => ({ detector, roc_auc: rocAuc(truth, s), average_precision: averagePrecision(truth, s) });
   const detectors = [
-    rank('isolation_forest (anomaly_score)', column((r) => r.anomaly_score)),
-    rank('iqr_baseline (baseline_outlier)', column((r) => Number(r.baseline_outlier))),
-    rank('rare_values (novel_fields)', column((r) => r.novel_fields.length)),
-    rank('risk_probability', column((r) => r.risk_probability)),
+    rank(
+      'isolation_forest (anomaly_score)',
+      column((r) => r.anomaly_score),
+    ),
+    rank(
+      'iqr_baseline (baseline_outlier)',
+      column((r) => Number(r.baseline_outlier)),
+    ),
+    rank(
+      'rare_values (novel_fields)',
+      column((r) => r.novel_fields.length),
+    ),
+    rank(
+      'risk_probability',
+      column((r) => r.risk_probability),
+    ),
   ];
   let tp = 0;
   let fp = 0;
@@ -104,7 +116,13 @@ export function assess(
         [fn, tp],
       ],
     },
-    risk_levels: { table, roc_auc: rocAuc(truth, column((r) => LEVELS.indexOf(r.risk_level))) },
+    risk_levels: {
+      table,
+      roc_auc: rocAuc(
+        truth,
+        column((r) => LEVELS.indexOf(r.risk_level)),
+      ),
+    },
     sources: {
       total: bySource.size,
       malicious,

@@ -4,7 +4,7 @@
  * Isolation Forest (the comparison the original analyses made).
  */
 import { row, type Matrix } from '../core/matrix.js';
-import { Random } from '../core/random.js';
+import type { Random } from '../core/random.js';
 
 /**
  * Splits row indices into train and test sets, keeping each class's share:

@@ -237,7 +237,11 @@ export class SurrogateTree {
     checkTreeArrays('SurrogateTree', N, Int32Array.of(0), feature, right);
     const rules = obj.rules;
     const ruleOk = (r: SurrogateRule): boolean =>
-      Array.isArray(r?.conditions) && r.conditions.every((c) => typeof c === 'string') && (r.verdict === 'suspicious' || r.verdict === 'normal') && Number.isInteger(r.support) && Number.isFinite(r.precision);
+      Array.isArray(r?.conditions) &&
+      r.conditions.every((c) => typeof c === 'string') &&
+      (r.verdict === 'suspicious' || r.verdict === 'normal') &&
+      Number.isInteger(r.support) &&
+      Number.isFinite(r.precision);
     if (!Array.isArray(rules) || !rules.every(ruleOk)) throw new TypeError('SurrogateTree.rules: malformed');
     return new SurrogateTree(feature, Float64Array.from(threshold as number[]), right, Uint8Array.from(leafVerdict), {
       fidelity: numberField(obj, 'fidelity', 'SurrogateTree'),

@@ -20,7 +20,10 @@ describe('the unlabelled decision', () => {
     outOfRange: 0,
     ...o,
   });
-  const decide = (x: Detections) => { const r = decision.decide(x); return [r.verdict, r.risk]; };
+  const decide = (x: Detections) => {
+    const r = decision.decide(x);
+    return [r.verdict, r.risk];
+  };
 
   it('is suspicious where the Isolation Forest says so; the IQR baseline and the Random Forest alone never widen it', () => {
     expect(decide(d(false))).toEqual(['normal', 'low']);
@@ -76,7 +79,9 @@ describe('the committed model bundle', async () => {
   });
 
   it('explains an extreme record in training units, strongest reason first', () => {
-    const r = bundle.score(parseRecord({ bytes_in: 90_000_000, bytes_out: 500, creation_time: '2024-04-26T03:00:00Z', end_time: '2024-04-26T03:10:00Z', src_ip: '203.0.113.9', src_ip_country_code: 'KP' }));
+    const r = bundle.score(
+      parseRecord({ bytes_in: 90_000_000, bytes_out: 500, creation_time: '2024-04-26T03:00:00Z', end_time: '2024-04-26T03:10:00Z', src_ip: '203.0.113.9', src_ip_country_code: 'KP' }),
+    );
     expect(r.verdict).toBe('suspicious');
     expect(r.reasons[0]).toMatch(/^bytes_in 90 MB, above all training traffic \(max 25\.2 MB\)$/);
     expect(r.reasons.some((s) => /src_ip_country_code KP never seen/.test(s))).toBe(true);

@@ -45,7 +45,13 @@ describe('parseRecord', () => {
   });
 
   it('reads labels as 0/1 or booleans', () => {
-    for (const [v, want] of [[1, 1], ['0', 0], [true, 1], ['false', 0]] as const) expect(parseRecord({ ...base, label: v }).label).toBe(want);
+    for (const [v, want] of [
+      [1, 1],
+      ['0', 0],
+      [true, 1],
+      ['false', 0],
+    ] as const)
+      expect(parseRecord({ ...base, label: v }).label).toBe(want);
     expect(fieldOf(() => parseRecord({ ...base, label: 2 }))).toBe('label');
   });
 
@@ -104,12 +110,20 @@ describe('parseRecord date-times', () => {
     );
   });
 
-  it.each(['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-13-01T00:00:00Z', '2024-00-10T00:00:00Z', '2024-04-25T24:00:00Z', '2024-04-25T23:60:00Z', '2024-04-25T23:00:60Z', '2024-04-25T23:00:00+24:00', '2024-04-25T23:00:00'])(
-    'refuses %s, which Date.parse would roll over or guess',
-    (text) => {
-      expect(() => at(text)).toThrow('creation_time must be an RFC 3339 date-time');
-    },
-  );
+  it.each([
+    '2024-02-30T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+    '2024-04-31T00:00:00Z',
+    '2024-13-01T00:00:00Z',
+    '2024-00-10T00:00:00Z',
+    '2024-04-25T24:00:00Z',
+    '2024-04-25T23:60:00Z',
+    '2024-04-25T23:00:60Z',
+    '2024-04-25T23:00:00+24:00',
+    '2024-04-25T23:00:00',
+  ])('refuses %s, which Date.parse would roll over or guess', (text) => {
+    expect(() => at(text)).toThrow('creation_time must be an RFC 3339 date-time');
+  });
 });
 
 describe('RowParser', () => {

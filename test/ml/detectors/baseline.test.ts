@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IqrBaseline } from '../../../src/ml/detectors/baseline.js';
 import { parseRecord } from '../../../src/ml/data/record.js';
 
-const rec = (bytesIn: number, bytesOut = 100) =>
-  parseRecord({ bytes_in: bytesIn, bytes_out: bytesOut, creation_time: '2024-01-01T00:00:00Z', end_time: '2024-01-01T00:10:00Z', src_ip: '1.1.1.1' });
+const rec = (bytesIn: number, bytesOut = 100) => parseRecord({ bytes_in: bytesIn, bytes_out: bytesOut, creation_time: '2024-01-01T00:00:00Z', end_time: '2024-01-01T00:10:00Z', src_ip: '1.1.1.1' });
 
 describe('IqrBaseline', () => {
   // bytes_in 1..9: Q1 = 3, Q3 = 7 (linear), IQR 4, fences [-3, 13]

@@ -64,7 +64,10 @@ describe('RandomForestClassifier', () => {
       seed: 42,
       treeOptions: { maxDepth: 10 },
     });
-    reference.train([...split.train].map((i) => x[i]), trainY);
+    reference.train(
+      [...split.train].map((i) => x[i]),
+      trainY,
+    );
     const refAcc = classificationMetrics(testY, reference.predict([...split.test].map((i) => x[i]))).accuracy;
     expect(oursAcc).toBeGreaterThan(0.75);
     expect(oursAcc).toBeLessThan(0.99); // the classes overlap: a perfect score would mean a leak
@@ -78,8 +81,15 @@ describe('RandomForestClassifier', () => {
     const x = StandardScaler.fit(raw).transform(raw);
     const y = records.map((r) => r.label!);
     const split = stratifiedSplit(y, new Random(2), 0.3);
-    const f = RandomForestClassifier.fit(selectRows(x, split.train), [...split.train].map((i) => y[i]), { seed: 1 });
-    const m = classificationMetrics([...split.test].map((i) => y[i]), f.predict(selectRows(x, split.test)));
+    const f = RandomForestClassifier.fit(
+      selectRows(x, split.train),
+      [...split.train].map((i) => y[i]),
+      { seed: 1 },
+    );
+    const m = classificationMetrics(
+      [...split.test].map((i) => y[i]),
+      f.predict(selectRows(x, split.test)),
+    );
     expect(m.f1).toBeGreaterThan(0.95);
   });
 
@@ -97,7 +107,11 @@ describe('RandomForestClassifier', () => {
 
   it('never splits a constant column and stays finite on it', () => {
     const x = matrixFromRows(Array.from({ length: 50 }, (_, i) => [1, i % 2 === 0 ? i : -i]));
-    const f = RandomForestClassifier.fit(x, Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 1 : 0)), { seed: 1 });
+    const f = RandomForestClassifier.fit(
+      x,
+      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 1 : 0)),
+      { seed: 1 },
+    );
     expect(f.importances[0]).toBe(0);
     expect(Number.isFinite(f.predictProbability(Float64Array.of(1, 3)))).toBe(true);
   });

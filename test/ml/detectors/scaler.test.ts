@@ -19,7 +19,12 @@ describe('StandardScaler', () => {
   });
 
   it('round-trips and checks the feature count', () => {
-    const s = StandardScaler.fit(matrixFromRows([[1, 2], [3, 8]]));
+    const s = StandardScaler.fit(
+      matrixFromRows([
+        [1, 2],
+        [3, 8],
+      ]),
+    );
     const back = StandardScaler.fromJSON(JSON.parse(JSON.stringify(s)), 2);
     expect([...back.mean]).toEqual([...s.mean]);
     expect([...back.scale]).toEqual([...s.scale]);

@@ -6,8 +6,7 @@ import type { ScoreResult } from '../../../src/ml/bundle/bundle.js';
 import { parseRecord } from '../../../src/ml/data/record.js';
 import { assess, formatEvaluation } from '../../../src/ml/insight/assess.js';
 
-const rec = (src: string, label: number) =>
-  parseRecord({ bytes_in: 100, bytes_out: 100, creation_time: '2024-01-01T00:00:00Z', end_time: '2024-01-01T00:01:00Z', src_ip: src, label });
+const rec = (src: string, label: number) => parseRecord({ bytes_in: 100, bytes_out: 100, creation_time: '2024-01-01T00:00:00Z', end_time: '2024-01-01T00:01:00Z', src_ip: src, label });
 const res = (verdict: 'suspicious' | 'normal', risk_level: ScoreResult['risk_level'], anomaly_score: number, risk_probability: number, baseline_outlier: boolean, novel: number) =>
   ({ verdict, risk_level, anomaly_score, risk_probability, baseline_outlier, novel_fields: Array(novel).fill('protocol') }) as unknown as ScoreResult;
 
@@ -26,10 +25,18 @@ describe('assess (npm run evaluate)', () => {
   const e = assess(records, results, 0.05);
 
   it('measures the verdict: 3 true positives, 1 false positive, 1 missed, 1 true negative', () => {
-    expect(e.verdict).toEqual({ precision: 0.75, recall: 0.75, false_positive_rate: 0.5, confusion_matrix: [[1, 1], [1, 3]] });
+    expect(e.verdict).toEqual({
+      precision: 0.75,
+      recall: 0.75,
+      false_positive_rate: 0.5,
+      confusion_matrix: [
+        [1, 1],
+        [1, 3],
+      ],
+    });
   });
 
-  it("ranks each detector: the isolation score wins 6 of 8 attack-benign pairs, average precision (1 + 1 + 3/4 + 4/5) / 4", () => {
+  it('ranks each detector: the isolation score wins 6 of 8 attack-benign pairs, average precision (1 + 1 + 3/4 + 4/5) / 4', () => {
     const iforest = e.detectors.find((d) => d.detector.startsWith('isolation_forest'))!;
     expect(iforest.roc_auc).toBeCloseTo(0.75, 12);
     expect(iforest.average_precision).toBeCloseTo(0.8875, 12);
@@ -59,6 +66,8 @@ describe('assess (npm run evaluate)', () => {
   });
 
   it('refuses a record without a label', () => {
-    expect(() => assess([parseRecord({ bytes_in: 1, bytes_out: 1, creation_time: '2024-01-01T00:00:00Z', end_time: '2024-01-01T00:00:00Z', src_ip: '10.0.0.3' })], [results[0]], 0.05)).toThrow(/label/);
+    expect(() => assess([parseRecord({ bytes_in: 1, bytes_out: 1, creation_time: '2024-01-01T00:00:00Z', end_time: '2024-01-01T00:00:00Z', src_ip: '10.0.0.3' })], [results[0]], 0.05)).toThrow(
+      /label/,
+    );
   });
 });

@@ -6,7 +6,10 @@ import { Random } from '../../../src/ml/core/random.js';
 describe('evaluation', () => {
   it('computes binary metrics and the confusion matrix', () => {
     const m = classificationMetrics([1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 0, 1, 0, 0, 0, 0]);
-    expect(m.confusion_matrix).toEqual([[4, 1], [1, 2]]);
+    expect(m.confusion_matrix).toEqual([
+      [4, 1],
+      [1, 2],
+    ]);
     expect(m.accuracy).toBe(6 / 8);
     expect(m.precision).toBe(2 / 3);
     expect(m.recall).toBe(2 / 3);

@@ -60,7 +60,12 @@ describe('recommendations', () => {
 
   it('asks more of a busy source: 3 of 10 is chance at a 10% flag rate, 6 of 28 is not at 5%', () => {
     const of = (n: number, k: number, flagRate: number) =>
-      actionOf(sessions('10.0.0.1', n), Array.from({ length: n }, (_, i) => res2(i < k, i < k ? 'high' : 'low')), '10.0.0.1', flagRate);
+      actionOf(
+        sessions('10.0.0.1', n),
+        Array.from({ length: n }, (_, i) => res2(i < k, i < k ? 'high' : 'low')),
+        '10.0.0.1',
+        flagRate,
+      );
     expect(of(10, 3, 0.1)).toBe('investigate');
     expect(of(28, 6, 0.053)).toBe('block');
     expect(of(500, 12, 0.05)).toBe('investigate');
