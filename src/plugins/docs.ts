@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { LOG_MEDIA_EXAMPLES } from '../schemas/log-examples.js';
 import { RISK_LEVEL_RULE } from '../schemas/score.js';
 import { NDJSON } from './csv.js';
 
@@ -112,7 +113,8 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       const content: Record<string, unknown> = { 'application/json': { schema: json } };
       if (route.config.takesCsv) content['text/csv'] = { schema: CSV_BODY };
       // Logs in the formats of ?format= (vpc-flow, alb, waf, cloudfront, ocsf), gzip allowed.
-      if (route.config.takesLogs) content['text/plain'] = { schema: LOG_BODY };
+      // /batch and /train show an example log per format; /score takes one line (or vpc-flow connection).
+      if (route.config.takesLogs) content['text/plain'] = { schema: url === '/score' ? LOG_BODY : { ...LOG_BODY, 'x-examples': LOG_MEDIA_EXAMPLES } };
       if (!route.config.streams) return { schema: { ...schema, body: { content } }, url };
       // A streaming route also takes NDJSON, and answers NDJSON when asked (Accept: application/x-ndjson).
       content[NDJSON] = { schema: NDJSON_BODY };

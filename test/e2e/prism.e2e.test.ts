@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsvRows } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
+import { LOG_EXAMPLES } from '../../src/schemas/log-examples.js';
 import { ADMIN_TOKEN, COMMITTED_MODELS, modelDirCopy } from '../helpers/app.js';
 import { freePort } from '../helpers/ports.js';
 import { ROOT, spawnTracked, startServer } from '../helpers/process.js';
@@ -20,6 +21,7 @@ const CSV = readFileSync(DATASET_PATH, 'utf8');
 const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const JSON_TYPE = { 'content-type': 'application/json' };
 const CSV_TYPE = { 'content-type': 'text/csv' };
+const TEXT_TYPE = { 'content-type': 'text/plain' };
 
 interface Violation {
   location: string[];
@@ -109,6 +111,25 @@ describe('through Prism, real traffic matches openapi.yaml', () => {
     const records = (await readCsvRows(CSV)).map((r) => r.raw);
     const fromJson = JSON.parse(await valid(200, proxy, 'POST', '/batch', { headers: JSON_TYPE, body: JSON.stringify({ records }) }));
     expect(fromJson.results).toEqual(fromCsv.results);
+  });
+
+  it('scores a log of every format, the examples openapi.yaml documents, and refuses a malformed line as documented', async () => {
+    const csv = CSV.trim().split('\n').slice(0, 4).join('\n'); // the header and three records
+    const cloudwatch = JSON.parse(await valid(200, proxy, 'POST', '/batch?format=cloudwatch', { headers: CSV_TYPE, body: csv }));
+    expect(cloudwatch.results).toHaveLength(3);
+    for (const [format, example] of Object.entries(LOG_EXAMPLES)) {
+      const answer = JSON.parse(await valid(200, proxy, 'POST', `/batch?format=${format}`, { headers: TEXT_TYPE, body: example.value }));
+      expect(answer.results, format).toHaveLength(example.results);
+      expect(answer.summary.count, format).toBe(example.results);
+    }
+    // A line the spec allows (any text) that the format refuses: the documented 400, naming line and field.
+    const [http, https] = LOG_EXAMPLES.alb.value.split('\n');
+    const r = await send(proxy, 'POST', '/batch?format=alb', { headers: TEXT_TYPE, body: `${http}\n${https.replace(' 0 57 ', ' 0 lots ')}` });
+    expect([...r.request, ...r.response]).toEqual([]);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).message).toContain('alb line 2: sent_bytes must be a non-negative integer, got "lots"');
+    // A format the spec does not name is refused by the spec and the service alike.
+    await invalid(400, proxy, 'POST', '/batch?format=syslog', { headers: TEXT_TYPE, body: http });
   });
 
   it('serves the model, probes and metrics as documented', async () => {
