@@ -103,7 +103,7 @@ it("names the user's file, its format and the line or record in every error, and
   const bad = structuredClone(records);
   bad[3].bytes_in = 'lots';
   const json = await dropBad(page, 'batch.json', 'application/json', JSON.stringify({ records: bad }));
-  expect(json).toBe('batch.json (JSON), record 4 (records[3]): bytes_in must be an integer');
+  expect(json).toBe('batch.json (JSON), record 4 (records[3]): bytes_in must be an integer, got "lots"');
   // a bare array: refused as POST /batch refuses it, with its message
   const array = JSON.stringify(records);
   const api = (await (await fetch(`${service.url}/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: array })).json()) as { message: string };
@@ -115,7 +115,7 @@ it("names the user's file, its format and the line or record in every error, and
   expect(await dropBad(page, 'broken.json', 'application/json', '{"records": [')).toMatch(/^broken\.json \(JSON\): /);
   // the CSV's line
   const csv = readFileSync(DATASET_PATH, 'utf8').replace(/\n5602,/, '\nlots,');
-  expect(await dropBad(page, 'day.csv', 'text/csv', csv)).toBe('day.csv (CSV), line 2: bytes_in must be an integer');
+  expect(await dropBad(page, 'day.csv', 'text/csv', csv)).toBe('day.csv (CSV), line 2: bytes_in must be an integer, got "lots"');
   // what the API accepts, the console accepts: a JSON batch and NDJSON
   await page.setInputFiles('#file', { name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ records })) });
   await page.locator('#status', { hasText: '5 results' }).waitFor({ timeout: 30_000 });
@@ -148,7 +148,7 @@ it('skips bad records when asked: the rest scored, the bad ones listed with line
   await page.uncheck('#skip');
   await page.setInputFiles('#file', { name: 'two-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`) });
   await page.locator('#status', { hasText: 'two-bad.csv was not scored' }).waitFor({ timeout: 60_000 });
-  expect(await page.locator('#error').textContent()).toBe('two-bad.csv (CSV), line 2: bytes_in must be an integer');
+  expect(await page.locator('#error').textContent()).toBe('two-bad.csv (CSV), line 2: bytes_in must be an integer, got "lots"');
   expect(errors).toEqual([]);
   await page.close();
 });

@@ -152,7 +152,7 @@ it('reads on a 390 px phone without sideways scrolling, and shows a bad record o
   writeFileSync(join(badDir, 'bad.csv'), bad);
   await page.setInputFiles('#file', join(badDir, 'bad.csv'));
   await page.locator('#error').waitFor({ state: 'visible', timeout: 60_000 });
-  expect(await page.locator('#error').textContent()).toBe('bad.csv (CSV), line 2: bytes_in must be an integer');
+  expect(await page.locator('#error').textContent()).toBe('bad.csv (CSV), line 2: bytes_in must be an integer, got "lots"');
   // The dataset's results, still on screen from before, are not shown as this file's.
   expect(await page.locator('#results').isHidden()).toBe(true);
   expect(await page.locator('#status').textContent()).toBe('bad.csv was not scored: fix the file and drop it again.');
