@@ -16,6 +16,8 @@ rmSync(OUT, { recursive: true, force: true });
 cpSync(join(PROJECT_ROOT, 'web'), OUT, { recursive: true });
 mkdirSync(join(OUT, 'vendor'), { recursive: true });
 cpSync(join(PROJECT_ROOT, 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'), join(OUT, 'vendor', 'chart.umd.min.js'));
+// The log formats' detection rules, as tsc compiled them beside this script: one source for the service and the console.
+cpSync(join(import.meta.dirname, '..', 'src', 'ml', 'data', 'formats', 'sniff.js'), join(OUT, 'js', 'sniff.js'));
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

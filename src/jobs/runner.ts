@@ -9,6 +9,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { stat } from 'node:fs/promises';
 import { scoreFile } from '../offline/score-file.js';
+import { scoreLog } from '../offline/score-log.js';
 import { HEARTBEAT_MS, type Job, type JobStore, ownerHere, placeError } from './store.js';
 
 export interface RunnerOptions {
@@ -18,6 +19,9 @@ export interface RunnerOptions {
   /** told when a job ends: its final state, records scored and seconds */
   onFinished?: (job: Job, seconds: number) => void;
 }
+
+/** Errors about the input (said to the user as they are), as opposed to the service's own failures. */
+const KNOWN_ERROR = /^((CSV|NDJSON|vpc-flow|alb|waf|cloudfront|ocsf) line \d+|records\[|more than \d+ bad records|the [a-z-]+ log has no records)/;
 
 export class JobRunner {
   private readonly queue: string[] = [];
@@ -132,11 +136,16 @@ export class JobRunner {
     update(job);
     await this.save(job);
     try {
+      if (job.log_format !== undefined && job.log_format !== 'cloudwatch') {
+        await this.runLog(job, signal, update, started);
+        return;
+      }
       const result = await scoreFile({
         input: this.store.path(job.id, 'input'),
         output: this.store.path(job.id, 'results.csv'),
         ndjsonOutput: this.store.path(job.id, 'results.ndjson'),
-        format: job.format,
+        // 'text' is only ever stored with a log format, read by runLog above
+        format: job.format === 'text' ? 'csv' : job.format,
         modelDir: this.options.modelDir,
         threads: this.options.threads,
         onError: job.on_error,
@@ -188,7 +197,7 @@ export class JobRunner {
         return;
       }
       const message = (err as Error).message;
-      const known = /^(CSV line|NDJSON line|records\[|more than \d+ bad records)/.test(message);
+      const known = KNOWN_ERROR.test(message);
       if (!known) this.options.log.error({ err, job: job.id }, 'job failed');
       update({
         ...job,
@@ -200,5 +209,49 @@ export class JobRunner {
       await this.save(job).catch(() => {});
       this.options.onFinished?.(job, (performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * A log format's job: read as a stream through the format's reader (vpc-flow records are stitched
+   * across the whole file, which the block-parallel path cannot do), a chunk at a time on this thread.
+   * A bad line throws, and run() fails the job with it.
+   */
+  private async runLog(queued: Job, signal: AbortSignal, update: (next: Job) => void, started: number): Promise<void> {
+    let job = queued;
+    const result = await scoreLog({
+      input: this.store.path(job.id, 'input'),
+      format: job.log_format!,
+      formatOptions: job.fields ? { fields: job.fields } : {},
+      output: this.store.path(job.id, 'results.csv'),
+      ndjsonOutput: this.store.path(job.id, 'results.ndjson'),
+      modelDir: this.options.modelDir,
+      signal,
+      onProgress: (records, seconds) => {
+        job = { ...job, records_scored: records, records_read: records, records_per_second: Math.round(records / Math.max(seconds, 1e-3)), eta_seconds: null };
+        update(job);
+        void this.save(job).catch(() => {});
+      },
+    });
+    const now = await this.store.read(job.id).catch(() => null);
+    if (now === null || now.state === 'canceled') {
+      await this.store.removeResults(job.id);
+      return;
+    }
+    job = {
+      ...job,
+      state: 'succeeded',
+      finished_at: new Date().toISOString(),
+      records_scored: result.records,
+      records_read: result.records,
+      records_per_second: Math.round(result.records / Math.max(result.seconds, 1e-3)),
+      eta_seconds: 0,
+      model_version: result.modelVersion,
+      summary: result.summary,
+      lines_skipped: { ...result.skipped },
+      notes: { ...result.notes },
+    };
+    update(job);
+    await this.save(job);
+    this.options.onFinished?.(job, (performance.now() - started) / 1000);
   }
 }

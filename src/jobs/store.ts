@@ -16,7 +16,9 @@ import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BatchSummary } from '../ml/insight/summary.js';
-import type { InputFormat, SkippedRecord } from '../offline/worker.js';
+import type { FormatName } from '../ml/data/formats/index.js';
+import type { SkippedRecord } from '../offline/worker.js';
+import type { JobBodyFormat } from './upload.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
 
@@ -26,7 +28,15 @@ export interface Job {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
-  format: InputFormat;
+  format: JobBodyFormat;
+  /** the log format the body is read as (cloudwatch: the dataset's layout, by `format`); absent in jobs stored before formats */
+  log_format?: FormatName;
+  /** vpc-flow: the fields of a log without its header line */
+  fields?: string | null;
+  /** lines the log format skips by design (vpc-flow NODATA, SKIPDATA), by kind */
+  lines_skipped?: Record<string, number>;
+  /** what the format's reader did (vpc-flow: sessions stitched, one-way flows) */
+  notes?: Record<string, number>;
   on_error: 'stop' | 'skip';
   max_errors: number;
   bytes_received: number;
@@ -65,7 +75,7 @@ export function isJobId(id: string): boolean {
 
 /** Where the error of a failed run is: "CSV line 12: bytes_in must be ..." gives line 12 and bytes_in. */
 export function placeError(message: string): Job['error'] {
-  const m = /(?:CSV line|NDJSON line) (\d+): (\S+)|records\[(\d+)\]: (\S+)/.exec(message);
+  const m = /(?:CSV|NDJSON|vpc-flow|alb|waf|cloudfront|ocsf) line (\d+): (\S+)|records\[(\d+)\]: (\S+)/.exec(message);
   if (!m) return { message, line: null, field: null };
   const line = Number(m[1] ?? m[3]) + (m[3] !== undefined ? 1 : 0);
   const field = m[2] ?? m[4];

@@ -40,9 +40,13 @@ class Meter extends Transform {
   }
 }
 
+/** How a job's body is stored: the dataset's layouts, or a log's text (any log format but cloudwatch), stored as sent. */
+export type JobBodyFormat = InputFormat | 'text';
+
 /** The input format a content type names; null when jobs do not take it. */
-export function formatOf(contentType: string | undefined): InputFormat | null {
+export function formatOf(contentType: string | undefined): JobBodyFormat | null {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'text/plain') return 'text';
   if (type === 'text/csv' || type === 'application/csv') return 'csv';
   if (type === 'application/x-ndjson') return 'ndjson';
   if (type === 'application/json') return 'records';
@@ -53,7 +57,7 @@ export function formatOf(contentType: string | undefined): InputFormat | null {
  * Writes the body to `dest` (fsynced before this returns) and gives the bytes stored.
  * The request is never destroyed on an error: its rest is the refusal plugin's to drain.
  */
-export async function receiveBody(body: Readable, dest: string, format: InputFormat, gzip: boolean, limits: UploadLimits): Promise<number> {
+export async function receiveBody(body: Readable, dest: string, format: JobBodyFormat, gzip: boolean, limits: UploadLimits): Promise<number> {
   const { source, detach } = forward(body);
   // Gunzipped, metered, then where it goes.
   const through = (meter: Meter, sink: NodeJS.WritableStream | ((input: AsyncIterable<Buffer>) => Promise<void>)): Promise<void> =>

@@ -28,6 +28,8 @@ export interface ScoreLogOptions {
   formatOptions?: FormatOptions;
   /** output file (.ndjson for NDJSON, else CSV); null writes CSV to stdout */
   output: string | null;
+  /** also the results as NDJSON here (a scoring job serves both), written and renamed as `output` is */
+  ndjsonOutput?: string;
   modelDir: string;
   onProgress?: (records: number, seconds: number) => void;
   /** stops the run (SIGINT, SIGTERM) between chunks: it fails with the signal's reason and leaves no output behind */
@@ -69,6 +71,10 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
   const file = tmp === null ? null : await open(tmp, 'wx');
   const out: WriteStream | NodeJS.WriteStream = file === null ? process.stdout : file.createWriteStream({ flush: true });
   const flusher = file === null ? null : new Flusher(file);
+  const jsonTmp = options.ndjsonOutput === undefined ? null : `${options.ndjsonOutput}.tmp-${process.pid}`;
+  const jsonFile = jsonTmp === null ? null : await open(jsonTmp, 'wx');
+  const jsonOut = jsonFile?.createWriteStream({ flush: true }) ?? null;
+  const jsonFlusher = jsonFile === null ? null : new Flusher(jsonFile);
   const summary = new SummaryBuilder(bundle.flagRate);
   let reader: FormatReader | null = null;
   let records = 0;
@@ -80,14 +86,20 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
       options.signal?.throwIfAborted();
       const results = bundle.scoreMany(chunk);
       let text = '';
+      let json = '';
       for (let i = 0; i < chunk.length; i++) {
         summary.add(chunk[i], results[i]);
         const r = results[i];
         text += ndjson ? `${JSON.stringify(r)}\n` : `${csvCell(String(r.id ?? ''))},${csvCell(r.src_ip)},${resultCells(r)}\n`;
+        if (jsonOut !== null) json += `${JSON.stringify(r)}\n`;
       }
       records += chunk.length;
       await write(out, text);
       flusher?.written(Buffer.byteLength(text));
+      if (jsonOut !== null) {
+        await write(jsonOut, json);
+        jsonFlusher!.written(Buffer.byteLength(json));
+      }
       const now = performance.now();
       if (options.onProgress && now - lastProgress >= 1000) {
         lastProgress = now;
@@ -101,10 +113,20 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
       await once(out, 'close');
       await rename(tmp!, options.output!);
     }
+    if (jsonOut !== null) {
+      await jsonFlusher!.settled();
+      jsonOut.end();
+      await once(jsonOut, 'close');
+      await rename(jsonTmp!, options.ndjsonOutput!);
+    }
   } catch (err) {
     if (file !== null) {
       (out as WriteStream).destroy();
       await rm(tmp!, { force: true });
+    }
+    if (jsonOut !== null) {
+      jsonOut.destroy();
+      await rm(jsonTmp!, { force: true });
     }
     throw err;
   } finally {

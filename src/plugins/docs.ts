@@ -93,9 +93,14 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
     // body schema in their config (documentedBody) and it is put back here.
     transform: ({ schema, url, route }) => {
       if (route.config?.optionalBody) schema = { ...schema, [OPTIONAL_BODY]: true } as typeof schema;
-      // POST /jobs reads its body itself: CSV, NDJSON or {"records": [...]}, gzip allowed.
+      // POST /jobs reads its body itself: CSV, NDJSON, {"records": [...]} or a log (?format=), gzip allowed.
       if (route.config?.jobBody) {
-        const content = { 'text/csv': { schema: CSV_BODY }, [NDJSON]: { schema: { ...NDJSON_BODY, description: JOB_NDJSON } }, 'application/json': { schema: { $ref: 'RecordsBody' } } };
+        const content = {
+          'text/csv': { schema: CSV_BODY },
+          [NDJSON]: { schema: { ...NDJSON_BODY, description: JOB_NDJSON } },
+          'application/json': { schema: { $ref: 'RecordsBody' } },
+          'text/plain': { schema: LOG_BODY },
+        };
         return { schema: { ...schema, body: { content } }, url };
       }
       // GET /jobs/{id}/results: NDJSON or CSV from disk, whole or a byte range.

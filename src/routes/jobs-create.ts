@@ -11,8 +11,9 @@ import type { Readable } from 'node:stream';
 import { Type, type TSchema } from 'typebox';
 import { ServiceError } from '../errors.js';
 import { type Job, newJobId, ownerHere } from '../jobs/store.js';
-import { formatOf, receiveBody } from '../jobs/upload.js';
 import { DEFAULT_MAX_ERRORS } from '../offline/score-file.js';
+import { type JobBodyFormat, formatOf as layoutOf, receiveBody } from '../jobs/upload.js';
+import { requestFormat } from './format.js';
 import { PUBLIC, responses } from '../schemas/common.js';
 import { type JobQuery, JobQuerySchema } from '../schemas/jobs.js';
 
@@ -21,6 +22,25 @@ function accepted(all: Record<number, TSchema>): Record<number, TSchema> {
   const { 200: _ok, ...errors } = all;
   const location = { location: Type.String({ description: 'the job: /jobs/{id}' }) };
   return { 202: Type.Ref('Job', { description: 'The body is stored and the job queued', headers: location }), ...errors };
+}
+
+/**
+ * How the body is stored: a log (any format but cloudwatch) as its text, whatever text type it came as;
+ * the dataset's layout by its content type. A type the format cannot be is a 415 saying what to send.
+ */
+function bodyFormat(contentType: string | undefined, logFormat: string): JobBodyFormat {
+  const layout = layoutOf(contentType);
+  if (logFormat !== 'cloudwatch') {
+    if (layout === 'text' || layout === 'csv' || layout === 'ndjson') return 'text';
+    throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-type ${contentType ?? '(none)'} is not supported for format=${logFormat}: send the log as text/plain`);
+  }
+  if (layout === null || layout === 'text') {
+    throw new ServiceError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-type ${contentType ?? '(none)'} is not supported by POST /jobs: send text/csv, application/x-ndjson or application/json, or a log as text/plain with ?format=vpc-flow, alb, waf, cloudfront or ocsf`,
+    );
+  }
+  return layout;
 }
 
 export default async function jobsCreateRoute(app: FastifyInstance): Promise<void> {
@@ -39,7 +59,9 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
         summary: 'Start a scoring job for a file of any size',
         description:
           'Body: the dataset CSV (text/csv), NDJSON (application/x-ndjson, one record a line) or {"records": [...]} (application/json, up to ' +
-          'BATCH_BODY_LIMIT bytes); Content-Encoding: gzip is accepted. The body is stored as it arrives (up to JOBS_BODY_LIMIT bytes after gunzip) ' +
+          'BATCH_BODY_LIMIT bytes); or, with ?format=vpc-flow, alb, waf, cloudfront or ocsf, a log as AWS delivers it (text/plain; vpc-flow ' +
+          'records stitched into sessions across the whole file; lines the format skips counted in lines_skipped; a bad line fails the job ' +
+          'naming the line and field; on_error=skip is for the dataset layout only). Content-Encoding: gzip is accepted. The body is stored as it arrives (up to JOBS_BODY_LIMIT bytes after gunzip) ' +
           'and the 202 is sent once it is on disk, with Location: /jobs/{id}. Scoring runs in the background; poll GET /jobs/{id}, then fetch ' +
           'GET /jobs/{id}/results. More than JOBS_MAX_CONCURRENT unfinished jobs is a 429; the jobs disk budget (JOBS_MAX_DISK_BYTES) used up is a 507.',
         security: PUBLIC,
@@ -47,11 +69,9 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
         response: accepted(responses(Type.Ref('Job'), '', 400, 413, 415, 429, 500, 503, 507)),
       },
       onRequest: async (request) => {
-        if (formatOf(request.headers['content-type']) === null) {
-          throw new ServiceError(
-            'UNSUPPORTED_MEDIA_TYPE',
-            `content-type ${request.headers['content-type'] ?? '(none)'} is not supported by POST /jobs: send text/csv, application/x-ndjson or application/json`,
-          );
+        bodyFormat(request.headers['content-type'], requestFormat(request).name);
+        if (requestFormat(request).name !== 'cloudwatch' && (request.query as JobQuery).on_error === 'skip') {
+          throw new ServiceError('INVALID_REQUEST', "querystring parameter on_error=skip is for the dataset's layout: a log format's job stops at its first bad line, naming it");
         }
         const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
         if (encoding !== 'identity' && encoding !== 'gzip') throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${encoding} is not supported: send gzip or none`);
@@ -67,7 +87,8 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
     },
     async (request, reply) => {
       const query = request.query as JobQuery;
-      const format = formatOf(request.headers['content-type'])!;
+      const log = requestFormat(request);
+      const format = bodyFormat(request.headers['content-type'], log.name);
       const body = request.body as Readable | undefined;
       if (body === undefined || typeof (body as Readable).iterator !== 'function') throw new ServiceError('INVALID_REQUEST', 'body is required: the dataset CSV, NDJSON or {"records": [...]}');
       const id = newJobId();
@@ -91,6 +112,10 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
         started_at: null,
         finished_at: null,
         format,
+        log_format: log.name,
+        fields: log.options.fields ?? null,
+        lines_skipped: {},
+        notes: {},
         on_error: query.on_error ?? 'stop',
         max_errors: query.max_errors ?? DEFAULT_MAX_ERRORS,
         bytes_received: bytes,
@@ -114,7 +139,7 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
         throw err;
       }
       runner.enqueue(id);
-      request.log.info({ job: id, bytes, format }, 'job queued');
+      request.log.info({ job: id, bytes, format, logFormat: log.name }, 'job queued');
       return reply.code(202).header('location', `/jobs/${id}`).send(job);
     },
   );

@@ -1,10 +1,13 @@
 import { Type, type Static } from 'typebox';
+import { FORMAT_NAMES } from '../ml/data/formats/index.js';
+import { FormatQueryProperties } from '../routes/format.js';
 import { BatchSummarySchema } from './batch.js';
 
 const Count = Type.Integer({ minimum: 0 });
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 export const JobQuerySchema = Type.Object({
+  ...FormatQueryProperties,
   on_error: Type.Optional(
     Type.Union([Type.Literal('stop'), Type.Literal('skip')], {
       default: 'stop',
@@ -25,7 +28,22 @@ export const JobSchema = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     started_at: Time,
     finished_at: Time,
-    format: Type.Union([Type.Literal('csv'), Type.Literal('ndjson'), Type.Literal('records')], { description: 'the body as sent: CSV, NDJSON, or JSON {"records": [...]}' }),
+    format: Type.Union([Type.Literal('csv'), Type.Literal('ndjson'), Type.Literal('records'), Type.Literal('text')], {
+      description: 'the body as sent: CSV, NDJSON, or JSON {"records": [...]} in the dataset\'s layout; text: a log (text/plain) read as log_format',
+    }),
+    log_format: Type.Optional(
+      Type.Union(
+        FORMAT_NAMES.map((n) => Type.Literal(n)),
+        { description: "the ?format= the job was created with: cloudwatch (the dataset's layout) or the AWS log format the body is read as" },
+      ),
+    ),
+    fields: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'vpc-flow: the ?fields= given for a log without its header line' })),
+    lines_skipped: Type.Optional(
+      Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'lines the log format skips by design, by kind (vpc-flow: NODATA, SKIPDATA), once succeeded' }),
+    ),
+    notes: Type.Optional(
+      Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: "what the format's reader did (vpc-flow: sessions stitched from two records, one-way flows), once succeeded" }),
+    ),
     on_error: Type.Union([Type.Literal('stop'), Type.Literal('skip')]),
     max_errors: Count,
     bytes_received: Type.Integer({ minimum: 0, description: 'bytes of the body stored (after gunzip)' }),

@@ -10,9 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCsvRows } from '../../src/ml/data/dataset.js';
+import { readCsvRows, readDataset } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
 import { LOG_EXAMPLES } from '../../src/schemas/log-examples.js';
+import { asVpcFlow } from '../fixtures/recast.js';
 import { ADMIN_TOKEN, COMMITTED_MODELS, modelDirCopy } from '../helpers/app.js';
 import { freePort } from '../helpers/ports.js';
 import { ROOT, spawnTracked, startServer } from '../helpers/process.js';
@@ -211,7 +212,18 @@ describe('through Prism, real traffic matches openapi.yaml', () => {
     expect(job.error).toMatchObject({ line: 2, field: 'bytes_out' });
     await valid(409, proxy, 'GET', `/jobs/${id}/results`);
     await valid(404, proxy, 'DELETE', '/jobs/AAAAAAAAAAAAAAAAAAAAAA');
-    await invalid(415, proxy, 'POST', '/jobs', { headers: { 'content-type': 'text/plain' }, body: CSV });
+    // A log needs its ?format=: text/plain alone is the documented 415.
+    await valid(415, proxy, 'POST', '/jobs', { headers: { 'content-type': 'text/plain' }, body: CSV });
+    await invalid(415, proxy, 'POST', '/jobs', { headers: { 'content-type': 'image/png' }, body: CSV });
+    // A VPC flow log job: stitched sessions and skipped lines in the documented Job.
+    const log = (await readDataset(DATASET_PATH)).slice(0, 10);
+    const flow = JSON.parse(await valid(202, proxy, 'POST', '/jobs?format=vpc-flow', { headers: { 'content-type': 'text/plain' }, body: asVpcFlow(log) }));
+    let done = { state: 'queued', records_scored: 0 };
+    for (let i = 0; i < 300 && (done.state === 'queued' || done.state === 'running'); i++) {
+      done = JSON.parse(await valid(200, proxy, 'GET', `/jobs/${flow.id}`));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(done).toMatchObject({ state: 'succeeded', records_scored: 10, notes: { stitched_sessions: 10 } });
     await invalid(400, proxy, 'POST', '/jobs?on_error=sometimes', { headers: CSV_TYPE, body: CSV });
   });
 });

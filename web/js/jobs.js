@@ -15,7 +15,8 @@ export async function deleteJob(id) {
 }
 
 /**
- * Uploads the file to POST /jobs with XMLHttpRequest (fetch reports no upload progress); with `skip`,
+ * Uploads the file to POST /jobs with XMLHttpRequest (fetch reports no upload progress), a log with
+ * ?format= (kind.log); with `skip`,
  * bad records are left out and listed in the job (on_error=skip) instead of failing it.
  * @param {(sent: number, total: number) => void} onUpload
  * @returns {Promise<object>} the job, as the 202 describes it
@@ -25,7 +26,9 @@ export function createJob(file, kind, onUpload, signal, skip = false) {
     const xhr = new XMLHttpRequest();
     signal.addEventListener('abort', () => xhr.abort());
     xhr.onabort = () => reject(new Canceled());
-    xhr.open('POST', skip ? '/jobs?on_error=skip' : '/jobs');
+    // A log format's job stops at its first bad line: skip mode is the dataset layout's.
+    const query = kind.log ? `?format=${encodeURIComponent(kind.log)}` : skip ? '?on_error=skip' : '';
+    xhr.open('POST', `/jobs${query}`);
     xhr.setRequestHeader('content-type', kind.type);
     if (kind.gzip) xhr.setRequestHeader('content-encoding', 'gzip');
     xhr.responseType = 'json';

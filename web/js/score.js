@@ -5,7 +5,7 @@
 import { ApiError, getModel } from './api.js';
 import { parseCsv } from './csv.js';
 import { Digest, itemReader } from './digest.js';
-import { explain, formatOf, unreadable } from './files.js';
+import { explain, formatOf, LOG_FORMATS, unreadable } from './files.js';
 import { Canceled, createJob, deleteJob, resultsBlob, scanResults, waitForJob } from './jobs.js';
 import { showReport, showSkipped } from './report.js';
 
@@ -68,10 +68,11 @@ export class Scorer {
     const status = $('#status');
     let kind;
     try {
-      kind = await formatOf(file);
+      kind = await formatOf(file, $('#log-format').value);
     } catch (err) {
       return this.notScored(file.name, unreadable(file.name, err), 'the browser could not read it.');
     }
+    $('#format-detected').textContent = kind.detected ? `Detected: ${kind.format}${kind.gzip ? ', gzipped' : ''}` : `Read as: ${kind.format}${kind.gzip ? ', gzipped' : ''}`;
     if (file.size === 0) return this.notScored(file.name, `${file.name} (${kind.format}) is empty: it holds no records`);
     progress.hidden = false;
     progress.max = 1;
@@ -136,7 +137,7 @@ export class Scorer {
     }
     if (!job) return;
     this.setWorking(null);
-    const format = FORMAT_OF_JOB[job.format] ?? job.format;
+    const format = LOG_FORMATS[job.log_format] ?? FORMAT_OF_JOB[job.format] ?? job.format;
     if (job.state === 'canceled') return this.notScored(fileName, `the job scoring ${fileName} was canceled`, 'its job was canceled.');
     if (job.state === 'failed') {
       const e = job.error ?? { message: 'the job failed' };

@@ -9,6 +9,7 @@ import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, fail, isAbsent, isoTime, makeRecord, port, uint } from './build.js';
 import { LineReader } from './lines.js';
 import type { RecordFormat } from './types.js';
+import { SNIFF } from './sniff.js';
 
 /** The documented fields, in order; entries written before a field existed stop short of it. */
 export const ALB_FIELDS = [
@@ -116,6 +117,6 @@ export const alb: RecordFormat = {
     derived: ['protocol (HTTPS for https, h2, grpcs, wss entries; else HTTP)', 'dst_port (the request URL port)', 'src_ip_country_code (offline table)'],
     absent: ['bytes_in/bytes_out logged as -'],
   },
-  sniff: (lines) => lines.length > 0 && lines.every((l) => /^(https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT\S+ \S+ \S+:\d+ /.test(l)),
+  sniff: SNIFF.alb,
   reader: (options = {}) => new AlbReader(options.maxLineSize),
 };

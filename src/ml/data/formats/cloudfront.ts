@@ -8,6 +8,7 @@ import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, fail, isAbsent, isoTime, makeRecord, uint } from './build.js';
 import { LineReader } from './lines.js';
 import type { RecordFormat } from './types.js';
+import { SNIFF } from './sniff.js';
 
 const REQUIRED = ['date', 'time', 'c-ip'];
 /** The columns read, when the header has them. */
@@ -70,6 +71,6 @@ export const cloudfront: RecordFormat = {
     derived: ['end_time (time + time-taken)', 'protocol and dst_port (cs-protocol: https 443, http 80)', 'src_ip_country_code (offline table)'],
     absent: ['a column the #Fields header does not list'],
   },
-  sniff: (lines) => lines.some((l) => l.startsWith('#Fields:') && l.includes('c-ip')),
+  sniff: SNIFF.cloudfront,
   reader: (options = {}) => new CloudFrontReader(options.maxLineSize),
 };

@@ -7,6 +7,7 @@ import { CsvError, CsvRecords } from '../dataset.js';
 import { parseRecordAt, RecordError, type TrafficRecord } from '../record.js';
 import { MAX_LINE } from './lines.js';
 import type { BadRecordHandler, FormatOptions, FormatReader, RecordFormat } from './types.js';
+import { SNIFF } from './sniff.js';
 
 /** A line of NDJSON that is not JSON (the INVALID_JSON error of streamed /batch). */
 export class JsonLineError extends Error {
@@ -122,6 +123,6 @@ export const cloudwatch: RecordFormat = {
     derived: ['src_ip_country_code (offline table, when the row has none)'],
     absent: ['optional fields left empty'],
   },
-  sniff: (lines) => lines.length > 0 && /(^|,)bytes_in(,|$)/.test(lines[0]) && lines[0].includes('src_ip'),
+  sniff: SNIFF.cloudwatch,
   reader: (options: FormatOptions = {}) => (options.ndjson ? new NdjsonReader(options.maxLineSize ?? MAX_LINE, options.onBad) : new CsvFormatReader(options.maxLineSize, options.onBad)),
 };

@@ -34,13 +34,5 @@ export function formatByName(name: string | undefined): RecordFormat {
   return FORMATS[name];
 }
 
-/**
- * The format the first lines of a file look like, or null when none claims them. The most specific
- * signatures are tried first: a CloudFront or VPC header, then JSON classes, then line shapes.
- */
-export function detectFormat(firstLines: readonly string[]): FormatName | null {
-  const lines = firstLines.map((l) => l.replace(/^\uFEFF/, '').replace(/\r$/, '')).filter((l) => l.trim() !== '');
-  if (lines.length === 0) return null;
-  for (const f of [cloudfront, ocsf, waf, vpcFlow, alb, cloudwatch]) if (f.sniff(lines)) return f.name;
-  return null;
-}
+/** The format the first lines of a file look like (rules in sniff.ts, shared with the console). */
+export { detectFormat } from './sniff.js';

@@ -11,6 +11,7 @@ import { protocolName } from './protocols.js';
 import type { FormatReader, RecordFormat } from './types.js';
 import { Stitcher } from './vpc-stitch.js';
 import { parseJsonLine } from './waf.js';
+import { SNIFF } from './sniff.js';
 
 const CLASSES = [4001, 4002];
 
@@ -137,6 +138,6 @@ export const ocsf: RecordFormat = {
     derived: ['protocol (connection_info.protocol_num as its IANA name, or the URL scheme)', 'a one-direction 4001 event (traffic.bytes only) stitched with its reverse'],
     absent: ['the direction OCSF did not give'],
   },
-  sniff: (lines) => lines.length > 0 && lines.every((l) => l.startsWith('{') && /"class_uid"\s*:\s*400[12]\b/.test(l)),
+  sniff: SNIFF.ocsf,
   reader: (options = {}) => new OcsfReader(options.maxLineSize),
 };

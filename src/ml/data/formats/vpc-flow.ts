@@ -11,6 +11,7 @@ import { atLine, LineSplitter } from './lines.js';
 import { protocolName } from './protocols.js';
 import type { FormatOptions, FormatReader, RecordFormat } from './types.js';
 import { type Flow, Stitcher } from './vpc-stitch.js';
+import { SNIFF } from './sniff.js';
 
 /** The default format (version 2), the order AWS writes it in. */
 export const VPC_DEFAULT_FIELDS = ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status'];
@@ -158,8 +159,6 @@ class VpcFlowReader implements FormatReader {
   }
 }
 
-const V2_LINE = /^\d+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+$/;
-
 export const vpcFlow: RecordFormat = {
   name: 'vpc-flow',
   description: 'VPC Flow Logs (default version 2, or custom versions 3-5 by header line or fields parameter); both directions of a connection stitched into one session',
@@ -169,6 +168,6 @@ export const vpcFlow: RecordFormat = {
     derived: ['bytes_in (initiator record bytes)', 'bytes_out (reverse record bytes)', 'protocol (IANA name of the number)', 'src_ip_country_code (offline table)'],
     absent: ['bytes_out or bytes_in of a connection seen one way', 'response.code'],
   },
-  sniff: (lines) => (/(^| )srcaddr( |$)/.test(lines[0]) && /(^| )dstaddr( |$)/.test(lines[0])) || lines.every((l) => V2_LINE.test(l)),
+  sniff: SNIFF['vpc-flow'],
   reader: (options = {}) => new VpcFlowReader(options),
 };

@@ -7,6 +7,7 @@ import { RecordError, type TrafficRecord } from '../record.js';
 import { address, country, epochMillis, fail, makeRecord, port, uint } from './build.js';
 import { LineReader } from './lines.js';
 import type { RecordFormat } from './types.js';
+import { SNIFF } from './sniff.js';
 
 export function parseJsonLine(line: string): Record<string, unknown> {
   let v: unknown;
@@ -75,6 +76,6 @@ export const waf: RecordFormat = {
     derived: ['dst_port (the Host header port)', 'src_ip_country_code (offline table, when WAF gave none)'],
     absent: ['bytes_in', 'bytes_out', 'protocol (WAF logs no scheme)'],
   },
-  sniff: (lines) => lines.length > 0 && lines.every((l) => l.startsWith('{') && l.includes('"httpRequest"') && l.includes('"webaclId"')),
+  sniff: SNIFF.waf,
   reader: (options = {}) => new WafReader(options.maxLineSize),
 };

@@ -1,0 +1,77 @@
+/**
+ * The console scores AWS logs, in the real Chromium against a real server: a VPC flow log (two
+ * records a session) and a gzipped ALB log are dropped, their format detected from the first lines
+ * by the service's own rules and sent as ?format= to POST /jobs, and their results shown.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readDataset } from '../../src/ml/data/dataset.js';
+import { DATASET_PATH } from '../../src/paths.js';
+import { asAlb, asVpcFlow } from '../fixtures/recast.js';
+import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
+import { launchChromium, openPage } from '../helpers/browser.js';
+import { ROOT, startServer, type Server } from '../helpers/process.js';
+
+let service: Server;
+let browser: Browser;
+let cleanup: () => Promise<void>;
+let dir: string;
+let vpcFile: string;
+let albFile: string;
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  dir = mkdtempSync(join(tmpdir(), 'tts-console-formats-'));
+  const records = await readDataset(DATASET_PATH);
+  vpcFile = join(dir, 'flows.log');
+  writeFileSync(vpcFile, asVpcFlow(records.slice(0, 60)));
+  albFile = join(dir, 'alb.log.gz');
+  writeFileSync(albFile, gzipSync(asAlb(records.slice(0, 25))));
+  writeFileSync(join(dir, 'alb-again.log.gz'), gzipSync(asAlb(records.slice(0, 25))));
+  const models = await modelDirCopy();
+  cleanup = models.cleanup;
+  service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN, JOBS_DIR: join(dir, 'jobs') });
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  service?.child.kill('SIGTERM');
+  await service?.exited;
+  await cleanup?.();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+it('detects and scores a VPC flow log and a gzipped ALB log dropped on the console, sending ?format= to /jobs', async () => {
+  const { page, errors, requests } = await openPage(browser, `${service.url}/`, 1280, 900);
+
+  await page.setInputFiles('#file', vpcFile);
+  await page.locator('#status', { hasText: '60 results' }).waitFor({ timeout: 60_000 });
+  expect(await page.locator('#format-detected').textContent()).toBe('Detected: VPC Flow Logs');
+  expect(await page.locator('#totals .card b').first().textContent()).toBe('60');
+  expect(requests.some((u) => u.endsWith('/jobs?format=vpc-flow'))).toBe(true);
+
+  await page.setInputFiles('#file', albFile);
+  await page.locator('#status', { hasText: '25 results' }).waitFor({ timeout: 60_000 });
+  expect(await page.locator('#format-detected').textContent()).toBe('Detected: ALB access log, gzipped');
+  expect(await page.locator('#totals .card b').first().textContent()).toBe('25');
+  expect(requests.some((u) => u.endsWith('/jobs?format=alb'))).toBe(true);
+
+  // the picker overrides detection: the ALB log read as a VPC flow log fails, naming the file, its line and field
+  await page.selectOption('#log-format', 'vpc-flow');
+  await page.setInputFiles('#file', vpcFile.replace('flows.log', 'alb-again.log.gz'));
+  await page
+    .locator('#status', { hasText: 'alb-again.log.gz was not scored' })
+    .waitFor({ timeout: 60_000 })
+    .catch(async (err) => {
+      throw new Error(`${err.message}\nstatus: ${await page.locator('#status').textContent()}\nerror: ${await page.locator('#error').textContent()}`);
+    });
+  expect(await page.locator('#error').textContent()).toMatch(/^alb-again\.log\.gz \(VPC Flow Logs\), line 1: /);
+  expect(await page.locator('#format-detected').textContent()).toBe('Read as: VPC Flow Logs, gzipped');
+  expect(errors).toEqual([]);
+}, 240_000);
