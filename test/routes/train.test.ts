@@ -105,7 +105,8 @@ describe('POST /train: training', () => {
     expect(model.metrics.decision).toEqual(decision);
   });
 
-  it('is 409 for a second /train while one runs, and both settle cleanly', async () => {
+  // 180 s: a 20,000-row training and its comparison with the served models, on a loaded 2-core machine.
+  it('is 409 for a second /train while one runs, and both settle cleanly', { timeout: 180_000 }, async () => {
     const big = toCsv(syntheticRecords(20_000, 5));
     const first = train(big);
     await new Promise((r) => setTimeout(r, 150));
@@ -115,7 +116,7 @@ describe('POST /train: training', () => {
     expect((await first).statusCode).toBe(200);
   });
 
-  it('keeps answering /score with the old version while a large training runs', async () => {
+  it('keeps answering /score with the old version while a large training runs', { timeout: 180_000 }, async () => {
     const before = app.models.current.version;
     const expected = (await app.inject({ method: 'POST', url: '/score', payload: EXAMPLE_RECORD })).json();
     const training = train(toCsv(syntheticRecords(30_000, 6)));
