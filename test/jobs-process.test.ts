@@ -65,7 +65,8 @@ describe('scoring jobs across processes', () => {
     await second.exited;
   });
 
-  it('WORKERS=2: both workers answer about one job, and serve the same results', async () => {
+  // 180 s: two workers to start under tsx (up to 60 s on a loaded 2-core machine), then a 5,640-record job.
+  it('WORKERS=2: both workers answer about one job, and serve the same results', { timeout: 180_000 }, async () => {
     const server = await startServer({ MODEL_DIR: COMMITTED_MODELS, JOBS_DIR: jobsDir, WORKERS: '2', RELOAD_INTERVAL_MS: '0' }, 60_000);
     const deadline = Date.now() + 30_000;
     while (server.logs.filter((l) => l.includes('Server listening')).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
