@@ -3,7 +3,6 @@
  * records a session) and a gzipped ALB log are dropped, their format detected from the first lines
  * by the service's own rules and sent as ?format= to POST /jobs, and their results shown.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,19 +12,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readDataset } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
 import { asAlb, asVpcFlow } from '../fixtures/recast.js';
-import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
-import { launchChromium, openPage } from '../helpers/browser.js';
-import { ROOT, startServer, type Server } from '../helpers/process.js';
+import { openPage, type ConsoleRig, startConsole } from '../helpers/browser.js';
+import type { Server } from '../helpers/process.js';
 
 let service: Server;
 let browser: Browser;
-let cleanup: () => Promise<void>;
+let rig: ConsoleRig;
 let dir: string;
 let vpcFile: string;
 let albFile: string;
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   dir = mkdtempSync(join(tmpdir(), 'tts-console-formats-'));
   const records = await readDataset(DATASET_PATH);
   vpcFile = join(dir, 'flows.log');
@@ -33,17 +30,12 @@ beforeAll(async () => {
   albFile = join(dir, 'alb.log.gz');
   writeFileSync(albFile, gzipSync(asAlb(records.slice(0, 25))));
   writeFileSync(join(dir, 'alb-again.log.gz'), gzipSync(asAlb(records.slice(0, 25))));
-  const models = await modelDirCopy();
-  cleanup = models.cleanup;
-  service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN, JOBS_DIR: join(dir, 'jobs') });
-  browser = await launchChromium();
+  rig = await startConsole({ JOBS_DIR: join(dir, 'jobs') });
+  ({ service, browser } = rig);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  service?.child.kill('SIGTERM');
-  await service?.exited;
-  await cleanup?.();
+  await rig?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,7 +5,6 @@
  * with its results shown, paged from the service, and downloadable whole. The page's JavaScript heap
  * after those results is compared with the heap after the dataset's 282 records.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,34 +12,27 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readCsvRows } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
-import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
-import { axeViolations, jsHeapAfterGc, launchChromium, openPage } from '../helpers/browser.js';
-import { ROOT, startServer, type Server } from '../helpers/process.js';
+import { axeViolations, jsHeapAfterGc, openPage, type ConsoleRig, startConsole } from '../helpers/browser.js';
+import type { Server } from '../helpers/process.js';
 
 const RECORDS = 200_000;
 let service: Server;
 let browser: Browser;
-let cleanup: () => Promise<void>;
+let rig: ConsoleRig;
 let dir: string;
 let bigFile: string;
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   dir = mkdtempSync(join(tmpdir(), 'tts-console-jobs-'));
   const [header, ...rows] = readFileSync(DATASET_PATH, 'utf8').trimEnd().split('\n');
   bigFile = join(dir, 'day.csv');
   writeFileSync(bigFile, `${[header, ...Array.from({ length: RECORDS }, (_, i) => rows[i % rows.length])].join('\n')}\n`);
-  const models = await modelDirCopy();
-  cleanup = models.cleanup;
-  service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN, JOBS_DIR: join(dir, 'jobs') });
-  browser = await launchChromium();
+  rig = await startConsole({ JOBS_DIR: join(dir, 'jobs') });
+  ({ service, browser } = rig);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  service?.child.kill('SIGTERM');
-  await service?.exited;
-  await cleanup?.();
+  await rig?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

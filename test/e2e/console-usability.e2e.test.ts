@@ -10,29 +10,22 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DATASET_PATH } from '../../src/paths.js';
-import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
-import { type AxeViolation, axeViolations, launchChromium, type OpenPage, openPage } from '../helpers/browser.js';
-import { ROOT, startServer, type Server } from '../helpers/process.js';
+import { type AxeViolation, axeViolations, type OpenPage, openPage, type ConsoleRig, startConsole } from '../helpers/browser.js';
+import { ROOT, type Server } from '../helpers/process.js';
 
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(ROOT, 'artifacts', 'e2e');
 let service: Server;
 let browser: Browser;
-let cleanup: () => Promise<void>;
+let rig: ConsoleRig;
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   mkdirSync(ARTIFACTS, { recursive: true });
-  const models = await modelDirCopy();
-  cleanup = models.cleanup;
-  service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN });
-  browser = await launchChromium();
+  rig = await startConsole();
+  ({ service, browser } = rig);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  service?.child.kill('SIGTERM');
-  await service?.exited;
-  await cleanup?.();
+  await rig?.stop();
 });
 
 const open = (width: number, height: number): Promise<OpenPage> => openPage(browser, `${service.url}/`, width, height);

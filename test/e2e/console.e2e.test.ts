@@ -4,7 +4,6 @@
  * results, read the model view, on a desktop and on a 390 px phone, with no console error and no
  * request leaving the service's origin. Screenshots go to artifacts/e2e (CI keeps them).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readCsvRows } from '../../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../../src/paths.js';
-import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
-import { launchChromium, type OpenPage, openPage } from '../helpers/browser.js';
-import { ROOT, startServer, type Server } from '../helpers/process.js';
+import { type OpenPage, openPage, type ConsoleRig, startConsole } from '../helpers/browser.js';
+import { ROOT, type Server } from '../helpers/process.js';
 
 // The page's globals, as the callbacks given to page.evaluate see them (this file is compiled without the DOM lib).
 type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
@@ -27,22 +25,16 @@ type PageGlobals = {
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(ROOT, 'artifacts', 'e2e');
 let service: Server;
 let browser: Browser;
-let cleanup: () => Promise<void>;
+let rig: ConsoleRig;
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }); // the console is what the build makes
   mkdirSync(ARTIFACTS, { recursive: true });
-  const models = await modelDirCopy();
-  cleanup = models.cleanup;
-  service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN });
-  browser = await launchChromium();
+  rig = await startConsole();
+  ({ service, browser } = rig);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  service?.child.kill('SIGTERM');
-  await service?.exited;
-  await cleanup?.();
+  await rig?.stop();
 });
 
 /** A page of the console that records console errors and every request it makes. */

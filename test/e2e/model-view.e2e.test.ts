@@ -5,43 +5,33 @@
  * the ROC and precision-recall curves of each detector and of the combined decision, and the risk
  * levels against the truth. Screenshots go to artifacts/e2e.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DATASET_PATH } from '../../src/paths.js';
 import { syntheticRecords, toCsv } from '../fixtures/synthetic.js';
-import { ADMIN_TOKEN, modelDirCopy } from '../helpers/app.js';
-import { ROOT, startServer, type Server } from '../helpers/process.js';
+import { ADMIN_TOKEN } from '../helpers/app.js';
+import { type ConsoleRig, startConsole } from '../helpers/browser.js';
+import { ROOT, type Server } from '../helpers/process.js';
 
 type PageGlobals = { Chart: { getChart(id: string): { data: { datasets: { label: string; data: unknown[] }[] } } | undefined } };
 
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(ROOT, 'artifacts', 'e2e');
 let service: Server;
 let browser: Browser;
-let cleanup: () => Promise<void>;
+let rig: ConsoleRig;
 const scratch = mkdtempSync(join(tmpdir(), 'model-view-'));
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   mkdirSync(ARTIFACTS, { recursive: true });
-  const models = await modelDirCopy();
-  cleanup = models.cleanup;
-  service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  rig = await startConsole();
+  ({ service, browser } = rig);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  service?.child.kill('SIGTERM');
-  await service?.exited;
-  await cleanup?.();
+  await rig?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 

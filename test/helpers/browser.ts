@@ -3,9 +3,12 @@
  * with the flags this loopback-only machine needs, pages that record their console errors and requests,
  * an accessibility audit with axe-core, and the page's JavaScript heap after a garbage collection.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_TOKEN, modelDirCopy } from './app.js';
+import { ROOT, type Server, startServer } from './process.js';
 
 /** Chromium without the background traffic it keeps attempting when there is no network but loopback. */
 export function launchChromium(): Promise<Browser> {
@@ -14,6 +17,39 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+export interface ConsoleRig {
+  service: Server;
+  browser: Browser;
+  /** closes Chromium, stops the service and removes its model directory; safe after a failed start */
+  stop: () => Promise<void>;
+}
+
+/**
+ * The console as a user meets it: the build (the console is what it makes), the service on a copy of
+ * the committed models with `env` added, and one Chromium. Whatever fails half-way is stopped before
+ * the error is thrown, so a test file's afterAll only has to call stop() on what it got.
+ */
+export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleRig> {
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  const models = await modelDirCopy();
+  let service: Server | undefined;
+  let browser: Browser | undefined;
+  const stop = async (): Promise<void> => {
+    await browser?.close();
+    service?.child.kill('SIGTERM');
+    await service?.exited;
+    await models.cleanup();
+  };
+  try {
+    service = await startServer({ MODEL_DIR: models.dir, ADMIN_TOKEN, ...env });
+    browser = await launchChromium();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { service, browser, stop };
 }
 
 export interface OpenPage {
