@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ABSENT_BYTES_OUT } from '../../../../src/ml/data/record.js';
+import { LOG_EXAMPLES } from '../../../../src/schemas/log-examples.js';
 import { readAll } from './read.js';
-
-// Network Activity (4001) as Amazon Security Lake writes a VPC flow record, after the OCSF schema's example.
-const flow = (src: string, srcPort: number, dst: string, dstPort: number, bytes: number) =>
-  JSON.stringify({
-    class_uid: 4001,
-    category_uid: 4,
-    activity_id: 6,
-    type_uid: 400106,
-    severity_id: 1,
-    time: 1714086600000,
-    start_time: 1714086000000,
-    end_time: 1714086600000,
-    metadata: { product: { name: 'Amazon VPC', vendor_name: 'AWS' }, version: '1.1.0' },
-    src_endpoint: { ip: src, port: srcPort, interface_uid: 'eni-1' },
-    dst_endpoint: { ip: dst, port: dstPort },
-    connection_info: { protocol_num: 6, direction_id: 1 },
-    traffic: { bytes, packets: 10 },
-    action: 'Allowed',
-    disposition: 'Allowed',
-  });
 
 const HTTP_ACTIVITY = JSON.stringify({
   class_uid: 4002,
@@ -34,8 +15,8 @@ const HTTP_ACTIVITY = JSON.stringify({
 
 describe('ocsf', () => {
   it('stitches the two 4001 directions of a connection as vpc-flow does, and keeps a lone one one-way', () => {
-    const text = [flow('203.0.113.12', 49152, '10.0.0.1', 443, 5602), flow('10.0.0.1', 443, '203.0.113.12', 49152, 12990), flow('198.51.100.7', 50000, '10.0.0.1', 443, 300)].join('\n');
-    const { records, reader } = readAll('ocsf', text);
+    // the API's documented example (openapi.yaml), written from the OCSF schema's 4001 example
+    const { records, reader } = readAll('ocsf', LOG_EXAMPLES.ocsf.value);
     expect(records.find((r) => r.srcIp === '203.0.113.12')).toMatchObject({ bytesIn: 5602, bytesOut: 12990, protocol: 'TCP', dstPort: 443, action: 'Allowed', absent: 0 });
     expect(records.find((r) => r.srcIp === '198.51.100.7')).toMatchObject({ bytesIn: 300, absent: ABSENT_BYTES_OUT });
     expect(reader.notes).toEqual({ stitched_sessions: 1, one_way_flows: 1 });
