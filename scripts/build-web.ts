@@ -18,6 +18,8 @@ mkdirSync(join(OUT, 'vendor'), { recursive: true });
 cpSync(join(PROJECT_ROOT, 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'), join(OUT, 'vendor', 'chart.umd.min.js'));
 // The log formats' detection rules, as tsc compiled them beside this script: one source for the service and the console.
 cpSync(join(import.meta.dirname, '..', 'src', 'ml', 'data', 'formats', 'sniff.js'), join(OUT, 'js', 'sniff.js'));
+// The comparison's rows, likewise one list for `npm run train` and the console's train form.
+cpSync(join(import.meta.dirname, '..', 'src', 'ml', 'bundle', 'comparison-figures.js'), join(OUT, 'js', 'comparison-figures.js'));
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -20,7 +20,8 @@ import { DATASET_PATH } from '../src/paths.js';
 import { mkdir } from 'node:fs/promises';
 import { TrainingLock } from '../src/ml/bundle/lock.js';
 import { loadCurrent, saveVersion } from '../src/ml/bundle/store.js';
-import { type Comparison, PROMOTE_MODES, type PromoteMode, type Promotion, type SideFigures, weigh } from '../src/ml/bundle/promote.js';
+import { COMPARISON_FIGURES } from '../src/ml/bundle/comparison-figures.js';
+import { type Comparison, PROMOTE_MODES, type PromoteMode, type Promotion, weigh } from '../src/ml/bundle/promote.js';
 import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
 import type { SurrogateRules } from '../src/ml/insight/surrogate.js';
 import { trainModels } from '../src/ml/bundle/train.js';
@@ -146,19 +147,9 @@ function report(data: string, out: string, version: string, labelSource: string,
 /** The new and the served models side by side on the hold-out, and what became of the new one. */
 function comparisonLines(c: Comparison, p: Promotion, version: string): string[] {
   const f = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(3));
-  const rows: [string, keyof SideFigures][] = [
-    ['ROC AUC (risk_probability)', 'roc_auc'],
-    ['average precision', 'average_precision'],
-    ['verdict precision', 'precision'],
-    ['verdict recall', 'recall'],
-    ['anomaly share', 'anomaly_share'],
-    ['suspicious share', 'suspicious_share'],
-    ['silhouette, Isolation Forest', 'silhouette_isolation_forest'],
-    ['silhouette, IQR baseline', 'silhouette_iqr_baseline'],
-  ];
   const lines = [`New models against the served ${c.served_version ?? '(none)'} on the same hold-out (${c.holdout_rows} rows, labels ${c.label_source}):`];
   lines.push(`  ${''.padEnd(30)} ${'new'.padStart(8)} ${'served'.padStart(8)}`);
-  for (const [name, key] of rows) lines.push(`  ${name.padEnd(30)} ${f(c.candidate[key]).padStart(8)} ${f(c.served?.[key]).padStart(8)}`);
+  for (const [name, key] of COMPARISON_FIGURES) lines.push(`  ${name.padEnd(30)} ${f(c.candidate[key]).padStart(8)} ${f(c.served?.[key]).padStart(8)}`);
   if (c.drift)
     lines.push(
       `  drift of the new data against the served profile: max PSI ${f(c.drift.max_psi)} (${

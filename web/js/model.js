@@ -1,6 +1,7 @@
 // The model view: what GET /model says, and, with the admin token, training and rollback.
 import { getModel, rollback, train } from './api.js';
 import { drawCurves, drawImportances, savePng } from './charts.js';
+import { COMPARISON_FIGURES } from './comparison-figures.js';
 import { badge, el } from './dom.js';
 
 function facts(pairs) {
@@ -173,17 +174,6 @@ export async function showModel(root) {
   return m;
 }
 
-const FIGURES = [
-  ['ROC AUC (risk_probability)', 'roc_auc'],
-  ['average precision', 'average_precision'],
-  ['verdict precision', 'precision'],
-  ['verdict recall', 'recall'],
-  ['anomaly share', 'anomaly_share'],
-  ['suspicious share', 'suspicious_share'],
-  ['silhouette, Isolation Forest', 'silhouette_isolation_forest'],
-  ['silhouette, IQR baseline', 'silhouette_iqr_baseline'],
-];
-
 /** The new and the served models side by side on the same hold-out, as /train answered them. */
 function comparisonTable(c) {
   const table = el('table');
@@ -192,7 +182,7 @@ function comparisonTable(c) {
   const head = el('tr');
   for (const x of ['figure', 'new', 'served']) head.append(el('th', x));
   table.append(head);
-  for (const [name, key] of FIGURES) {
+  for (const [name, key] of COMPARISON_FIGURES) {
     const tr = el('tr');
     tr.append(el('th', name), el('td', f3(c.candidate[key])), el('td', c.served ? f3(c.served[key]) : 'n/a'));
     table.append(tr);
