@@ -50,7 +50,7 @@ export function describeTrainingData(records: readonly TrafficRecord[], format: 
 
 /** "the cloudwatch file CloudWatch_Traffic_Web_Attack.csv (282 records, 2024-04-25 to 2024-04-26)" */
 export function trainedOnText(t: TrainingData): string {
-  if (t.format === 'unknown') return `${t.rows} records of unrecorded format (the model predates the training_data record)`;
+  if (t.format === 'unknown') return `${t.rows} records of a format the model did not record (it predates training_data)`;
   const span = t.first_record && t.last_record ? `, ${t.first_record.slice(0, 10)} to ${t.last_record.slice(0, 10)}` : '';
   return `${t.file ? `the ${t.format} file ${t.file}` : `a ${t.format} upload`} (${t.rows} records${span})`;
 }
