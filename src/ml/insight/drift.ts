@@ -20,6 +20,10 @@
  * ten blocks of size/10 records each, the oldest block dropped whole when a new
  * one starts. So it covers the newest 90% to 100% of `size` records, costs
  * O(features x log bins) per record, and its memory is fixed by `size` alone.
+ *
+ * Told of its model's training data (WindowFit), the window also counts records whose protocol or
+ * port the model never saw (their frequency column reads 0) and its report carries the one-sentence
+ * note of insight/fit.ts when the window is unlike the training traffic.
  */
 import { checkName, numberField } from '../core/codec.js';
 import { countAtMost } from '../core/stats.js';

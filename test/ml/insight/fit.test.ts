@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { loadCurrent } from '../../../src/ml/bundle/store.js';
+import { readDataset } from '../../../src/ml/data/dataset.js';
+import { readLogText } from '../../../src/ml/data/formats/read-text.js';
 import { parseRecord } from '../../../src/ml/data/record.js';
+import { SummaryBuilder, summaryFit } from '../../../src/ml/insight/summary.js';
+import { DATASET_PATH } from '../../../src/paths.js';
+import { asVpcFlow } from '../../fixtures/recast.js';
+import { COMMITTED_MODELS } from '../../helpers/app.js';
 import { describeTrainingData, trainCommand, trainedOnText, trainingDataOf, unlikeTrainingNote, type TrainingData } from '../../../src/ml/insight/fit.js';
 
 const VPC: TrainingData = { format: 'vpc-flow', rows: 500, first_record: '2026-01-01T00:00:00.000Z', last_record: '2026-01-02T12:00:00.000Z', file: 'flows.log.gz' };
@@ -42,5 +49,35 @@ describe('the note on unlike traffic', () => {
 
   it('does not guess a format difference when the training format is unknown', () => {
     expect(unlikeTrainingNote({ trained: trainingDataOf({ data: { rows: 1 } }), format: 'alb', records: 10, unseen: 0 })).toBeNull();
+  });
+});
+
+describe('the batch summary', () => {
+  it('counts never-seen protocols and ports across parts scored apart (merge) as in one pass, and says so only with a SummaryFit', async () => {
+    const bundle = await loadCurrent(COMMITTED_MODELS);
+    const sessions = (await readDataset(DATASET_PATH)).slice(0, 40);
+    const flows = readLogText('vpc-flow', asVpcFlow(sessions), {}).records;
+    const results = bundle.scoreMany(flows);
+    const fit = summaryFit(bundle, 'vpc-flow');
+    const whole = new SummaryBuilder(bundle.flagRate, fit);
+    const parts = [new SummaryBuilder(bundle.flagRate, fit), new SummaryBuilder(bundle.flagRate, fit)];
+    flows.forEach((r, i) => {
+      whole.add(r, results[i]);
+      parts[i % 2].add(r, results[i]);
+    });
+    const merged = new SummaryBuilder(bundle.flagRate, fit);
+    for (const p of parts) merged.merge(p.state());
+    expect(whole.state().unseen).toBe(flows.length); // TCP: never seen by a model that learned from HTTPS rows
+    expect(merged.build().training_note).toBe(whole.build().training_note);
+    expect(whole.build().training_note).toContain('100% of the records');
+    // no fit (a caller that does not pass one): no note, whatever the records
+    const blind = new SummaryBuilder(bundle.flagRate);
+    flows.forEach((r, i) => blind.add(r, results[i]));
+    expect(blind.build()).not.toHaveProperty('training_note');
+    // the dataset's own records: nothing never-seen
+    const own = new SummaryBuilder(bundle.flagRate, summaryFit(bundle, 'cloudwatch'));
+    bundle.scoreMany(sessions).forEach((res, i) => own.add(sessions[i], res));
+    expect(own.state().unseen).toBe(0);
+    expect(own.build()).not.toHaveProperty('training_note');
   });
 });
