@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     const counts = Object.entries({ ...logResult.skipped, ...logResult.notes }).filter(([, n]) => n > 0);
     if (counts.length > 0) lines.splice(1, 0, `${format}: ${counts.map(([k, n]) => `${k.replaceAll('_', ' ')} ${fmt(n)}`).join(', ')}`);
   }
+  if (s.training_note) lines.push(s.training_note); // the file is unlike the model's training data: said once, last, where it is read
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { readDataset, readCsvRows, recordsFromCsvRows } from '../src/ml/data/dataset.js';
 import { FORMAT_NAMES, isFormatName } from '../src/ml/data/formats/index.js';
 import { gunzipIfGzip } from '../src/ml/data/formats/read-text.js';
@@ -25,6 +26,7 @@ import { type Comparison, PROMOTE_MODES, type PromoteMode, type Promotion, weigh
 import type { TrainingMetrics } from '../src/ml/bundle/manifest.js';
 import type { SurrogateRules } from '../src/ml/insight/surrogate.js';
 import { trainModels } from '../src/ml/bundle/train.js';
+import { type TrainingData, trainedOnText, trainingDataOf } from '../src/ml/insight/fit.js';
 
 const USAGE = `usage: npm run train -- [--data FILE[.gz] (default data/CloudWatch_Traffic_Web_Attack.csv)] [--format ${FORMAT_NAMES.join('|')} (default cloudwatch)] [--fields "\${srcaddr} ..." (vpc-flow)] [--out DIR] [--contamination 0.05] [--trees 100] [--max-depth 10] [--seed 42] [--keep 5] [--promote auto|always|never (default auto)]`;
 
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     trees: numberArg(values, 'trees'),
     maxDepth: numberArg(values, 'max-depth'),
     seed: numberArg(values, 'seed'),
+    source: { format: values.format!, file: basename(values.data!) },
     onProgress: (stage, done, total) => {
       // One line per stage and at most one a second within a stage: readable in CI logs.
       const now = performance.now();
@@ -101,17 +104,17 @@ async function main(): Promise<void> {
   } finally {
     await lock.release();
   }
-  process.stdout.write(report(values.data!, values.out!, version, output.draft.label_source, output.metrics, output.surrogate, performance.now() - started));
+  process.stdout.write(report(values.data!, trainingDataOf(output.draft), values.out!, version, output.draft.label_source, output.metrics, output.surrogate, performance.now() - started));
   process.stdout.write(comparisonLines(weighed.comparison, weighed.promotion, version).join('\n'));
 }
 
-function report(data: string, out: string, version: string, labelSource: string, m: TrainingMetrics, rules: SurrogateRules, ms: number): string {
+function report(data: string, trained: TrainingData, out: string, version: string, labelSource: string, m: TrainingMetrics, rules: SurrogateRules, ms: number): string {
   const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
   const f3 = (v: number | null): string => (v === null ? 'n/a (one group)' : v.toFixed(3));
   const h = m.holdout;
   const lines = [
     `model ${version} written to ${out} (${(ms / 1000).toFixed(1)} s)`,
-    `data: ${data}, ${m.rows} rows; labels ${labelSource}: ${m.labels.positive} positive, ${m.labels.negative} negative`,
+    `data: ${data}, ${trainedOnText(trained)}; labels ${labelSource}: ${m.labels.positive} positive, ${m.labels.negative} negative`,
     '',
     'Unsupervised detectors (silhouette on the scaled features, higher separates better):',
     `  Isolation Forest  flagged ${m.anomalies} (${pct(m.anomaly_rate)})   silhouette ${f3(m.silhouette.isolation_forest)}`,

@@ -17,7 +17,7 @@ import { readCurrent } from '../ml/bundle/current.js';
 import { loadVersion } from '../ml/bundle/store.js';
 import type { FormatOptions, FormatReader } from '../ml/data/formats/index.js';
 import { recordChunks, type StreamFormat } from '../ml/data/record-stream.js';
-import { SummaryBuilder } from '../ml/insight/summary.js';
+import { SummaryBuilder, summaryFit } from '../ml/insight/summary.js';
 import { csvCell, Flusher, RESULT_COLUMNS, resultCells } from './format.js';
 import type { ScoreFileResult } from './score-file.js';
 
@@ -75,7 +75,7 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
   const jsonFile = jsonTmp === null ? null : await open(jsonTmp, 'wx');
   const jsonOut = jsonFile?.createWriteStream({ flush: true }) ?? null;
   const jsonFlusher = jsonFile === null ? null : new Flusher(jsonFile);
-  const summary = new SummaryBuilder(bundle.flagRate);
+  const summary = new SummaryBuilder(bundle.flagRate, summaryFit(bundle, options.format === 'csv' || options.format === 'ndjson' ? 'cloudwatch' : options.format));
   let reader: FormatReader | null = null;
   let records = 0;
   let lastProgress = started;

@@ -13,6 +13,7 @@ import { Gauge } from 'prom-client';
 import type { Config } from '../config.js';
 import type { ModelBundle, ScoreObserver } from '../ml/bundle/bundle.js';
 import { DriftWindow, type DriftReport } from '../ml/insight/drift.js';
+import { trainingDataOf, unseenColumns } from '../ml/insight/fit.js';
 
 export interface DriftTracker {
   /** the window to tell of records scored by `bundle`; null when tracking is off or the bundle is no longer served */
@@ -32,7 +33,7 @@ async function driftPlugin(app: FastifyInstance, opts: { config: Config }): Prom
   // One window per served version; with tracking off it stays empty (size 0) and is never told of a record.
   let window: DriftWindow | null = null;
   const start = (bundle: ModelBundle): void => {
-    window = new DriftWindow(bundle.profile, size, bundle.version);
+    window = new DriftWindow(bundle.profile, size, bundle.version, { training: trainingDataOf(bundle.manifest), unseenColumns: unseenColumns(bundle.encoder) });
   };
   if (app.models.loaded) start(app.models.current);
   app.models.onSwap(start);

@@ -19,7 +19,8 @@ import type { ModelBundle, ScoreObserver } from '../ml/bundle/bundle.js';
 import { recordChunks, type RecordStreamOptions, RecordStreamError, type SkippedRecord, type StreamFormat } from '../ml/data/record-stream.js';
 import type { FormatOptions } from '../ml/data/formats/index.js';
 import type { TrafficRecord } from '../ml/data/record.js';
-import { SummaryBuilder } from '../ml/insight/summary.js';
+import { requestFormat } from './format.js';
+import { SummaryBuilder, summaryFit } from '../ml/insight/summary.js';
 
 export { NDJSON, wantsStream } from '../plugins/csv.js';
 /**
@@ -120,7 +121,7 @@ export async function* ndjsonLines(
   observer: ScoreObserver | null,
   skipped: SkippedRecord[] | null = null,
 ): AsyncGenerator<string> {
-  const summary = new SummaryBuilder(bundle.flagRate);
+  const summary = new SummaryBuilder(bundle.flagRate, summaryFit(bundle, requestFormat(request).name));
   let skippedCount = 0;
   const skippedLines = (): string => {
     if (skipped === null || skipped.length === 0) return '';

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
-import { summarize } from '../ml/insight/summary.js';
+import { summarize, summaryFit } from '../ml/insight/summary.js';
 import { PUBLIC, responses } from '../schemas/common.js';
 import { CHUNK, chunksOf, NDJSON, ndjsonLines, spooled, wantsStream } from './batch-stream.js';
 import { decodedBody } from '../plugins/csv.js';
@@ -83,7 +83,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
         for (const r of bundle.scoreMany(records.slice(i, i + CHUNK), observer)) results.push(r);
       }
       app.metrics.recordsScored('batch', results);
-      const summary = summarize(records, results, bundle.flagRate);
+      const summary = summarize(records, results, bundle.flagRate, summaryFit(bundle, requestFormat(request).name));
       return skipped ? { results, summary, skipped: skipped.map(({ line, field, value }) => ({ line, field, value })) } : { results, summary };
     },
   );

@@ -27,6 +27,13 @@ export const BatchSummarySchema = Type.Object({
     }),
     { description: RECOMMENDATION_RULE },
   ),
+  training_note: Type.Optional(
+    Type.String({
+      description:
+        'present when the batch is unlike the traffic the model was trained on (its format differs, or most records carry a protocol or port never seen in training): ' +
+        'one sentence naming what the model was trained on and the command that trains it on your own logs. The per-record alerts of such a batch mostly say "unlike the training data".',
+    }),
+  ),
 });
 
 export const BatchResponseSchema = Type.Object(

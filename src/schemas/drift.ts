@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { TrainingDataSchema } from './model.js';
 import { MIN_DRIFT_RECORDS, PSI_DRIFTED, PSI_FLOOR, PSI_WATCH } from '../ml/insight/drift.js';
 
 const Ratio = (description: string) => Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description });
@@ -24,6 +25,11 @@ export const DriftReportSchema = Type.Object(
     suspicious_ratio: Ratio('share of the window answered suspicious; null when empty'),
     expected_anomaly_ratio: Type.Number({ description: 'share of the training rows the Isolation Forest flags' }),
     expected_suspicious_ratio: Type.Number({ description: 'share of the training rows answered suspicious' }),
+    training_data: Type.Union([TrainingDataSchema, Type.Null()], { description: 'what the served model was trained on' }),
+    unseen_share: Ratio('share of the window with a protocol or destination port never seen in training; null when empty'),
+    note: Type.Union([Type.String(), Type.Null()], {
+      description: `one sentence when the window (${MIN_DRIFT_RECORDS} records or more) is unlike the training traffic: most records with a never-seen protocol or port, or most features drifted; it names what the model was trained on and the command that trains it on your own logs. null otherwise`,
+    }),
   },
   { $id: 'DriftReport', title: 'DriftReport' },
 );

@@ -120,6 +120,19 @@ export const TrainingMetricsSchema = Type.Object(
   { $id: 'TrainingMetrics', title: 'TrainingMetrics' },
 );
 
+export const TrainingDataSchema = Type.Object(
+  {
+    format: Type.String({ description: 'the input format trained on (cloudwatch, vpc-flow, alb, waf, cloudfront, ocsf); unknown: a model trained before this was recorded' }),
+    rows: Count,
+    first_record: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'earliest creation_time trained on; null when unknown' }),
+    last_record: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'latest end_time trained on; null when unknown' }),
+    file: Type.Union([Type.String(), Type.Null()], { description: 'the training file name (npm run train); null for POST /train or when unknown' }),
+  },
+  {
+    description: 'what the model was trained on; traffic unlike it is named in /model/drift and the batch summary (training_note)',
+  },
+);
+
 export const ModelInfoSchema = Type.Object(
   {
     version: Type.String(),
@@ -130,6 +143,7 @@ export const ModelInfoSchema = Type.Object(
     label_source: Type.Union([Type.Literal('provided'), Type.Literal('derived')]),
     anomaly_threshold: Type.Number(),
     metrics: Type.Ref('TrainingMetrics'),
+    training_data: TrainingDataSchema,
     surrogate_rules: Type.Object(
       {
         fidelity: Type.Number({ description: "the tree's agreement with the served verdict on held-out training rows" }),

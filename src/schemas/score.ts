@@ -29,7 +29,10 @@ export const ScoreResultSchema = Type.Object(
     ),
     missing_fields: Keys('keys of the fields the model uses that the record did not give; they were scored as a typical training value, never as unseen'),
     risk_level: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')], { description: RISK_LEVEL_RULE }),
-    reasons: Type.Array(Type.String(), { description: 'short human-readable reasons, strongest first; none for a low-risk record' }),
+    reasons: Type.Array(Type.String(), {
+      description:
+        "short human-readable reasons, strongest first; none for a low-risk record, except what the log's own source stated (a WAF block or label), which comes first on any record and moves neither verdict nor risk",
+    }),
     model_version: Type.String(),
   },
   {

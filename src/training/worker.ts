@@ -102,7 +102,7 @@ async function run(job: TrainJob): Promise<TrainReply> {
   let weighed: ReturnType<typeof weigh>;
   try {
     const records = await parseBody(job);
-    output = trainModels(records, job.options);
+    output = trainModels(records, { ...job.options, source: { format: job.format === 'csv' || job.format === 'json' ? 'cloudwatch' : job.format } });
     weighed = weigh(output, records, await servedBundle(job.modelDir), job.promote);
   } catch (err) {
     if (err instanceof RequestError) return { ok: false, kind: 'request', code: err.code, message: err.message };

@@ -47,12 +47,17 @@ it('detects and scores a VPC flow log and a gzipped ALB log dropped on the conso
   expect(await page.locator('#format-detected').textContent()).toBe('Detected: VPC Flow Logs');
   expect(await page.locator('#totals .card b').first().textContent()).toBe('60');
   expect(requests.some((u) => u.endsWith('/jobs?format=vpc-flow'))).toBe(true);
+  // the committed model never saw TCP: said once, above the totals, with the command that trains on this log
+  const note = page.locator('#training-note');
+  expect(await note.isVisible()).toBe(true);
+  expect(await note.textContent()).toMatch(/^This traffic is not like what the model was trained on.*never seen in training.*`npm run train -- --format vpc-flow --data your\.log`/);
 
   await page.setInputFiles('#file', albFile);
   await page.locator('#status', { hasText: '25 results' }).waitFor({ timeout: 60_000 });
   expect(await page.locator('#format-detected').textContent()).toBe('Detected: ALB access log, gzipped');
   expect(await page.locator('#totals .card b').first().textContent()).toBe('25');
   expect(requests.some((u) => u.endsWith('/jobs?format=alb'))).toBe(true);
+  expect(await page.locator('#training-note').isVisible()).toBe(false); // HTTPS on 443, as trained: nothing to say
 
   // the picker overrides detection: the ALB log read as a VPC flow log fails, naming the file, its line and field
   await page.selectOption('#log-format', 'vpc-flow');

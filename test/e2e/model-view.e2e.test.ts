@@ -89,6 +89,8 @@ it('trains labelled data from the form: both sets of figures and the choice show
   }
   expect(await page.locator('#risk-levels tr').count()).toBeGreaterThan(2);
   expect(await page.locator('#model-info').textContent()).toContain('Against the provided labels');
+  // what it was trained on: the CSV sent by the form, its format and time span
+  expect(await page.locator('#model-info').textContent()).toMatch(/trained oncloudwatch upload, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
   await page.screenshot({ path: join(ARTIFACTS, 'console-model-labelled.png'), fullPage: true });
   expect(errors).toEqual([]);
   await page.close();

@@ -134,7 +134,12 @@ describe('through Prism, real traffic matches openapi.yaml', () => {
   });
 
   it('serves the model, probes and metrics as documented', async () => {
-    await valid(200, proxy, 'GET', '/model');
+    expect(JSON.parse(await valid(200, proxy, 'GET', '/model')).training_data.rows).toBeGreaterThan(0);
+    // a batch unlike the training traffic carries the note in its summary, as documented
+    const summary = JSON.parse(await valid(200, proxy, 'POST', '/batch?format=vpc-flow', { headers: TEXT_TYPE, body: asVpcFlow((await readDataset(DATASET_PATH)).slice(0, 120)) })).summary;
+    expect(summary.training_note).toContain('npm run train -- --format vpc-flow');
+    // the window here also holds the dataset's own records scored above, most of it like the training data
+    expect(JSON.parse(await valid(200, proxy, 'GET', '/model/drift')).unseen_share).toBeGreaterThan(0);
     await valid(200, proxy, 'GET', '/healthz');
     await valid(200, proxy, 'GET', '/readyz');
     await valid(200, proxy, 'GET', '/metrics');

@@ -32,6 +32,8 @@ describe('scoreLog (npm run score --format)', () => {
       .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ id: '2+3', src_ip: records[0].srcIp });
     expect(result.summary.count).toBe(282);
+    // the committed model never saw TCP: the summary says so once, with the command for this format
+    expect(result.summary.training_note).toContain('`npm run train -- --format vpc-flow --data your.log`');
   });
 
   it('writes CSV with the id and src_ip, and stops on a bad line naming it, leaving no output', async () => {

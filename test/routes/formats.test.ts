@@ -62,6 +62,18 @@ describe('?format=', () => {
     expect(res.json().missing_fields.slice(0, 2)).toEqual(['bytes_in', 'bytes_out']);
   });
 
+  it("states WAF's own block and labels first in the reasons, as facts that move neither the verdict nor the risk", async () => {
+    const labelled = JSON.stringify({ ...JSON.parse(WAF), labels: [{ name: 'awswaf:managed:aws:sql-database:SQLi_QueryArguments' }] });
+    const bare = JSON.stringify({ ...JSON.parse(WAF), terminatingRuleId: 'Default_Action', action: 'ALLOW' });
+    const [withFacts, without] = await Promise.all([labelled, bare].map((payload) => app.inject({ method: 'POST', url: '/score?format=waf', headers: TEXT, payload })));
+    const a = withFacts.json();
+    const b = without.json();
+    expect(a.reasons.slice(0, 2)).toEqual(['WAF rule STMTest_SQLi_XSS blocked it', 'WAF labelled it awswaf:managed:aws:sql-database:SQLi_QueryArguments']);
+    expect(b.reasons.some((r: string) => r.startsWith('WAF'))).toBe(false);
+    expect(a.reasons.slice(2)).toEqual(b.reasons);
+    for (const k of ['verdict', 'risk_level', 'risk_probability', 'anomaly_score'] as const) expect(a[k]).toEqual(b[k]);
+  });
+
   it('answers a bad line with a 400 naming the line, the field, what was expected and the value', async () => {
     const text = asAlb(records.slice(0, 3)).replace(/ 200 200 (\d+) /, ' 200 200 1x3 ');
     const res = await app.inject({ method: 'POST', url: '/batch?format=alb', headers: TEXT, payload: text });

@@ -27,11 +27,22 @@ async function train(...args: string[]): Promise<string> {
 it('prints both sets of figures and keeps a worse training (contamination 0.5) a candidate under auto', async () => {
   const before = readFileSync(join(dir, 'CURRENT'), 'utf8').trim();
   const out = await train('--contamination', '0.5');
+  expect(out).toContain('the cloudwatch file CloudWatch_Traffic_Web_Attack.csv (282 records, 2024-04-25 to 2024-04-26)');
   expect(out).toContain(`New models against the served ${before} on the same hold-out`);
   expect(out).toMatch(/suspicious share\s+0\.\d{3}\s+0\.\d{3}/);
   expect(out).toMatch(/silhouette, Isolation Forest\s+-?\d\.\d{3}\s+-?\d\.\d{3}/);
   expect(out).toMatch(/is not served: kept as a candidate: worse than \S+ on the hold-out \(.*suspicious share \d\.\d{3} against \d\.\d{3} served/);
   expect(readFileSync(join(dir, 'CURRENT'), 'utf8').trim()).toBe(before);
+  // the new version's manifest records what it was trained on
+  const version = /model (\S+) written to/.exec(out)![1];
+  const manifest = JSON.parse(readFileSync(join(dir, 'versions', version, 'manifest.json'), 'utf8'));
+  expect(manifest.training_data).toEqual({
+    format: 'cloudwatch',
+    rows: 282,
+    first_record: '2024-04-25T23:00:00.000Z',
+    last_record: '2024-04-26T10:00:00.000Z',
+    file: 'CloudWatch_Traffic_Web_Attack.csv',
+  });
 }, 120_000);
 
 it('serves nothing new with --promote never, and refuses an unknown mode', async () => {

@@ -128,6 +128,13 @@ function derivedHoldout(m) {
   ];
 }
 
+/** GET /model's training_data in words: format, file, time span ("unknown" for a bundle that predates it). */
+function trainedOn(t) {
+  if (!t || t.format === 'unknown') return 'not recorded (the model predates it)';
+  const span = t.first_record && t.last_record ? `, ${t.first_record.slice(0, 10)} to ${t.last_record.slice(0, 10)}` : '';
+  return `${t.format}${t.file ? ` file ${t.file}` : ' upload'}${span}`;
+}
+
 export async function showModel(root) {
   const m = await getModel();
   const provided = m.label_source === 'provided';
@@ -139,6 +146,7 @@ export async function showModel(root) {
       ['version', m.version],
       ['trained at', m.trained_at],
       ['rows', String(m.data.rows)],
+      ['trained on', trainedOn(m.training_data)],
       ['label source', m.label_source],
       ['contamination', String(m.parameters.contamination)],
       ['anomaly threshold', f3(m.anomaly_threshold)],

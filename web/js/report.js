@@ -10,6 +10,10 @@ const n = (v) => v.toLocaleString('en-US');
 /** digest: web/js/digest.js's pass over the results; summary: the job's; threshold: the model's anomaly threshold */
 export function showReport(digest, summary, threshold) {
   $('#results').hidden = false;
+  // One sentence when the file is unlike what the model learned from (the summary's training_note), with the command to train on it.
+  const note = $('#training-note');
+  note.hidden = !summary.training_note;
+  note.textContent = summary.training_note ?? '';
   const totals = [
     ['sessions', summary.count],
     ['suspicious', summary.suspicious],

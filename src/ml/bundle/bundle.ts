@@ -176,19 +176,23 @@ export class ModelBundle {
       novel_fields: novel,
       missing_fields: missing,
       risk_level: risk,
-      reasons: explain({
-        record,
-        detections,
-        risk,
-        decision: this.decision,
-        probability,
-        suspicious: v === 'suspicious',
-        anomalyScore,
-        anomalyThreshold: this.isolationForest.threshold,
-        encoder: this.encoder,
-        baseline: this.baseline,
-        missing,
-      }),
+      // What the log's source stated (a WAF block, its labels) comes first, as stated: facts, not scores.
+      reasons: withEvidence(
+        given.evidence,
+        explain({
+          record,
+          detections,
+          risk,
+          decision: this.decision,
+          probability,
+          suspicious: v === 'suspicious',
+          anomalyScore,
+          anomalyThreshold: this.isolationForest.threshold,
+          encoder: this.encoder,
+          baseline: this.baseline,
+          missing,
+        }),
+      ),
       model_version: this.manifest.version,
     };
     // The client's id first, as a person reading the JSON expects it; absent when not given.
@@ -218,6 +222,10 @@ export class ModelBundle {
       decision: Decision.fromJSON(json.decision),
     });
   }
+}
+
+function withEvidence(evidence: readonly string[] | undefined, reasons: readonly string[]): readonly string[] {
+  return evidence === undefined ? reasons : [...evidence, ...reasons];
 }
 
 /** Throws unless every model takes the encoder's feature vector. */

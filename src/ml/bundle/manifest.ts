@@ -6,6 +6,7 @@
  */
 import type { ClassificationMetrics } from '../insight/evaluate.js';
 import type { DecisionReport } from '../decision/fit.js';
+import type { TrainingData } from '../insight/fit.js';
 
 export interface TrainingParameters {
   contamination: number;
@@ -61,6 +62,12 @@ export interface Manifest {
   label_source: 'provided' | 'derived';
   anomaly_threshold: number;
   metrics: TrainingMetrics;
+  /**
+   * What the model was trained on: format, rows, time span, file name. Optional, so the bundle format
+   * (BUNDLE_FORMAT) did not rise for it: a bundle written before it loads as before and reads as
+   * format "unknown" (insight/fit.ts trainingDataOf).
+   */
+  training_data?: TrainingData;
   /** sha256 and size of each artifact file, checked at load time */
   files: Record<string, { sha256: string; bytes: number }>;
 }

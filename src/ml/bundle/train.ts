@@ -16,6 +16,7 @@ import type { ManifestDraft, SourceSummary, TrainingMetrics, TrainingParameters 
 import { serializeParts, type ModelPart } from './bundle.js';
 import { averagePrecision, classificationMetrics, rocAuc, silhouetteScore, stratifiedSplit } from '../insight/evaluate.js';
 import { TrainingProfile } from '../insight/drift.js';
+import { describeTrainingData } from '../insight/fit.js';
 import { RISK_CUTOFF } from '../insight/explain.js';
 import { Decision } from '../decision/decision.js';
 import { detectionsOf, fitLabelledDecision, FOLDS, type DecisionReport } from '../decision/fit.js';
@@ -58,6 +59,8 @@ export interface TrainOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** clock for trained_at; default the system clock */
   now?: () => Date;
+  /** where the records came from, kept in the manifest's training_data; default the dataset's layout, no file name */
+  source?: { format: string; file?: string | null };
 }
 
 export interface TrainingOutput {
@@ -201,6 +204,7 @@ export function trainModels(given: readonly TrafficRecord[], options: TrainOptio
     label_source: labelSource,
     anomaly_threshold: iforest.threshold,
     metrics,
+    training_data: describeTrainingData(given, options.source?.format ?? 'cloudwatch', options.source?.file ?? null),
   };
   const artifacts = serializeParts({ encoder, scaler, isolationForest: iforest, randomForest: forest, baseline, surrogate, profile, decision });
   return { draft, artifacts, metrics, surrogate: surrogate.summary, holdout: split.test };

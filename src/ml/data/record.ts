@@ -32,6 +32,12 @@ export interface TrafficRecord {
   readonly absent?: number;
   /** the firewall or flow-log action when the format gives one (ACCEPT, REJECT, ALLOW, BLOCK, ...) */
   readonly action?: string | null;
+  /**
+   * What the log's own source decided about the record, as sentences (a WAF rule that blocked it, the
+   * labels WAF added): stated first in the result's reasons, never read by a detector, never a
+   * probability and never a raise of the risk level (docs/models.md says why). Absent: nothing stated.
+   */
+  readonly evidence?: readonly string[];
 }
 
 /** bytes_in is unknown: e.g. a WAF request, which logs no byte counts. */

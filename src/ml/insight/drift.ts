@@ -20,10 +20,15 @@
  * ten blocks of size/10 records each, the oldest block dropped whole when a new
  * one starts. So it covers the newest 90% to 100% of `size` records, costs
  * O(features x log bins) per record, and its memory is fixed by `size` alone.
+ *
+ * Told of its model's training data (WindowFit), the window also counts records whose protocol or
+ * port the model never saw (their frequency column reads 0) and its report carries the one-sentence
+ * note of insight/fit.ts when the window is unlike the training traffic.
  */
 import { checkName, numberField } from '../core/codec.js';
 import { countAtMost } from '../core/stats.js';
 import type { Matrix } from '../core/matrix.js';
+import { type TrainingData, unlikeTrainingNote } from './fit.js';
 
 export type DriftStatus = 'stable' | 'watch' | 'drifted' | 'insufficient_data';
 
@@ -173,6 +178,19 @@ export interface DriftReport {
   suspicious_ratio: number | null;
   expected_anomaly_ratio: number;
   expected_suspicious_ratio: number;
+  /** what the model was trained on (the manifest's training_data); null when the window was not told */
+  training_data: TrainingData | null;
+  /** share of the window with a protocol or port never seen in training; null when empty */
+  unseen_share: number | null;
+  /** one sentence when the window's traffic is unlike the training traffic (insight/fit.ts), else null */
+  note: string | null;
+}
+
+/** What a window knows of its model beyond the profile, to say whether the traffic is like its training data. */
+export interface WindowFit {
+  training: TrainingData;
+  /** feature columns that read 0 for a never-seen value (protocol_freq, dst_port_freq: fit.ts unseenColumns) */
+  unseenColumns: readonly number[];
 }
 
 /** The live window of one model version: bin counts of the last `size` scored records. */
@@ -190,6 +208,8 @@ export class DriftWindow {
   private readonly records = new Uint32Array(BLOCKS);
   private readonly anomalies = new Uint32Array(BLOCKS);
   private readonly suspicious = new Uint32Array(BLOCKS);
+  private readonly unseen = new Uint32Array(BLOCKS);
+  private readonly unseenColumns: readonly number[];
   private block = 0;
   /** records observed since the window started (a report of the same count is the same report) */
   observed = 0;
@@ -198,7 +218,9 @@ export class DriftWindow {
     readonly profile: TrainingProfile,
     readonly size: number,
     readonly modelVersion: string,
+    readonly fit: WindowFit | null = null,
   ) {
+    this.unseenColumns = fit?.unseenColumns ?? [];
     // Rounded down: ten whole blocks never hold more than `size` records.
     this.blockSize = Math.max(1, Math.floor(size / BLOCKS));
     this.offsets = new Int32Array(profile.nFeatures + 1);
@@ -213,7 +235,7 @@ export class DriftWindow {
     if (this.records[this.block] >= this.blockSize) {
       this.block = (this.block + 1) % BLOCKS;
       this.counts[this.block].fill(0);
-      this.records[this.block] = this.anomalies[this.block] = this.suspicious[this.block] = 0;
+      this.records[this.block] = this.anomalies[this.block] = this.suspicious[this.block] = this.unseen[this.block] = 0;
     }
     const c = this.counts[this.block];
     const { flatEdges: E, offsets } = this;
@@ -232,6 +254,12 @@ export class DriftWindow {
     this.observed++;
     if (isAnomaly) this.anomalies[this.block]++;
     if (suspicious) this.suspicious[this.block]++;
+    for (const j of this.unseenColumns) {
+      if (raw[offset + j] === 0) {
+        this.unseen[this.block]++;
+        break;
+      }
+    }
   }
 
   get filled(): number {
@@ -250,6 +278,17 @@ export class DriftWindow {
       return { feature, psi, status: psiStatus(psi) };
     });
     const sum = (a: Uint32Array): number => a.reduce((s, v) => s + v, 0);
+    const withPsi = features.filter((f) => f.psi !== null);
+    const note =
+      this.fit === null || !enough
+        ? null
+        : unlikeTrainingNote({
+            trained: this.fit.training,
+            format: null,
+            records: filled,
+            unseen: sum(this.unseen),
+            drifted: { count: withPsi.filter((f) => f.status === 'drifted').length, of: withPsi.length },
+          });
     return {
       model_version: this.modelVersion,
       window: { size: this.size, filled },
@@ -258,6 +297,9 @@ export class DriftWindow {
       suspicious_ratio: filled > 0 ? sum(this.suspicious) / filled : null,
       expected_anomaly_ratio: this.profile.anomalyRatio,
       expected_suspicious_ratio: this.profile.suspiciousRatio,
+      training_data: this.fit?.training ?? null,
+      unseen_share: filled > 0 && this.fit !== null ? sum(this.unseen) / filled : null,
+      note,
     };
   }
 }

@@ -6,6 +6,8 @@
  */
 import type { ScoreResult } from '../bundle/bundle.js';
 import type { TrafficRecord } from '../data/record.js';
+import type { FeatureEncoder } from '../detectors/features.js';
+import { hasUnseenProtocolOrPort, type TrainingData, trainingDataOf, unlikeTrainingNote } from './fit.js';
 import { DEFAULT_FLAG_RATE, higherRisk, recommend, type Recommendation, type SourceActivity } from './recommend.js';
 
 export interface BatchSummary {
@@ -16,6 +18,21 @@ export interface BatchSummary {
   by_country: { country: string; count: number; suspicious: number }[];
   by_hour: { hour: number; count: number; suspicious: number }[];
   recommendations: Recommendation[];
+  /** present when the batch is unlike the model's training traffic: one sentence saying so (insight/fit.ts) */
+  training_note?: string;
+}
+
+/** What the summary needs to tell whether the batch is like the training traffic. */
+export interface SummaryFit {
+  training: TrainingData;
+  encoder: FeatureEncoder;
+  /** the batch's input format, when known */
+  format: string | null;
+}
+
+/** The SummaryFit of a scoring bundle and the format its records arrived in. */
+export function summaryFit(bundle: { manifest: { training_data?: TrainingData; data: { rows: number } }; encoder: FeatureEncoder }, format: string | null): SummaryFit {
+  return { training: trainingDataOf(bundle.manifest), encoder: bundle.encoder, format };
 }
 
 /**
@@ -38,6 +55,8 @@ export interface SummaryState {
   count: number;
   suspicious: number;
   anomalies: number;
+  /** records with a protocol or port never seen in training (counted with a SummaryFit only) */
+  unseen: number;
   totalBytes: number;
   sources: SourceTally[];
   countries: { country: string; count: number; suspicious: number }[];
@@ -63,16 +82,26 @@ export class SummaryBuilder {
   private count = 0;
   private suspicious = 0;
   private anomalies = 0;
+  private unseen = 0;
   private totalBytes = 0;
 
-  /** @param flagRate the scoring bundle's ModelBundle.flagRate (the block rule's null rate) */
-  constructor(private flagRate = DEFAULT_FLAG_RATE) {}
+  /**
+   * @param flagRate the scoring bundle's ModelBundle.flagRate (the block rule's null rate)
+   * @param fit the scoring bundle's training data and encoder (summaryFit): with it the summary says
+   *   when the batch is unlike the training traffic (training_note); without, it never does
+   */
+  constructor(
+    private flagRate = DEFAULT_FLAG_RATE,
+    private readonly fit: SummaryFit | null = null,
+  ) {}
 
   add(r: TrafficRecord, res: ScoreResult): void {
     const bad = res.verdict === 'suspicious' ? 1 : 0;
     this.count++;
     this.suspicious += bad;
     this.anomalies += res.is_anomaly ? 1 : 0;
+    // novel_fields is empty for the usual record: the exact never-seen test runs on the rare ones only
+    if (this.fit !== null && res.novel_fields.length > 0 && hasUnseenProtocolOrPort(this.fit.encoder, r)) this.unseen++;
     let s = this.sources.get(r.srcIp);
     if (!s) {
       const activity: SourceActivity = { src_ip: r.srcIp, sessions: 0, suspicious: 0, highest: 'low', strong: 0, bytes: BYTES_ZERO };
@@ -104,6 +133,7 @@ export class SummaryBuilder {
     this.count += other.count;
     this.suspicious += other.suspicious;
     this.anomalies += other.anomalies;
+    this.unseen += other.unseen;
     this.totalBytes += other.totalBytes;
     for (const o of other.sources) {
       const s = this.sources.get(o.src_ip);
@@ -140,6 +170,7 @@ export class SummaryBuilder {
       count: this.count,
       suspicious: this.suspicious,
       anomalies: this.anomalies,
+      unseen: this.unseen,
       totalBytes: this.totalBytes,
       sources: [...this.sources.values()],
       countries: [...this.countries.values()],
@@ -148,7 +179,8 @@ export class SummaryBuilder {
   }
 
   build(): BatchSummary {
-    return {
+    const note = this.fit === null ? null : unlikeTrainingNote({ trained: this.fit.training, format: this.fit.format, records: this.count, unseen: this.unseen });
+    const summary: BatchSummary = {
       count: this.count,
       suspicious: this.suspicious,
       anomaly_rate: this.count > 0 ? this.anomalies / this.count : 0,
@@ -164,15 +196,18 @@ export class SummaryBuilder {
         this.flagRate,
       ),
     };
+    if (note !== null) summary.training_note = note;
+    return summary;
   }
 }
 
 /**
  * @param records records[i] is the record results[i] answers
  * @param flagRate the scoring bundle's ModelBundle.flagRate
+ * @param fit see SummaryBuilder
  */
-export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[], flagRate = DEFAULT_FLAG_RATE): BatchSummary {
-  const builder = new SummaryBuilder(flagRate);
+export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[], flagRate = DEFAULT_FLAG_RATE, fit: SummaryFit | null = null): BatchSummary {
+  const builder = new SummaryBuilder(flagRate, fit);
   for (let i = 0; i < results.length; i++) builder.add(records[i], results[i]);
   return builder.build();
 }

@@ -81,6 +81,8 @@ export function country(field: string, v: unknown): string | null {
 }
 
 export interface RecordParts {
+  /** what the log's own source decided about the record (TrafficRecord.evidence); empty or absent: nothing */
+  evidence?: readonly string[];
   bytesIn: number | null;
   bytesOut: number | null;
   creationMs: number;
@@ -114,5 +116,7 @@ export function makeRecord(p: RecordParts, endField = 'end'): TrafficRecord {
     id: p.id ?? null,
     absent: (p.bytesIn === null ? 1 : 0) | (p.bytesOut === null ? 2 : 0),
     action: p.action ?? null,
+    // only where there is some: the dataset's records and most log lines keep the one shape
+    ...(p.evidence !== undefined && p.evidence.length > 0 ? { evidence: p.evidence } : {}),
   };
 }

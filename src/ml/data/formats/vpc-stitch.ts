@@ -38,12 +38,20 @@ const EVICT_EVERY = 4096;
 const SYN = 0x02;
 const SYN_ACK = 0x12;
 
-/** Which end started the connection: +1 the flow's source, -1 its destination, 0 unknown. */
+/**
+ * Which end started the connection: +1 the flow's source, -1 its destination, 0 unknown. In order of
+ * trust: tcp-flags (SYN alone: the initiator's record; SYN-ACK: the responder's); then a REJECT: a
+ * security group is stateful and never refuses the reply to a connection it let through, in either
+ * flow-direction, so a refused record is an attempt by its source (only a stateless network ACL
+ * without its ephemeral-port rule refuses replies); then the ports. The REJECT rule comes before the
+ * ports because a scanner may send from a low source port (53, 80) to pass port-based filters.
+ */
 function initiatedBySource(f: Flow): number {
   if (f.tcpFlags !== null) {
     if ((f.tcpFlags & SYN_ACK) === SYN_ACK) return -1;
     if (f.tcpFlags & SYN) return 1;
   }
+  if (f.action === 'REJECT') return 1;
   // A service listens on the lower port; clients use ephemeral ports (1024 and up).
   if (f.srcPort !== null && f.dstPort !== null && f.srcPort !== f.dstPort) return f.dstPort < f.srcPort ? 1 : -1;
   return 0;
@@ -67,7 +75,8 @@ export class Stitcher {
     const reverse = Stitcher.key(f.iface, f.dst, f.dstPort, f.src, f.srcPort, f.protocol);
     const waiting = this.pending.get(reverse);
     if (waiting !== undefined) {
-      const i = waiting.findIndex((w) => w.startMs <= f.endMs && f.startMs <= w.endMs);
+      // On one interface a connection's two records run opposite ways: with flow-direction logged, an ingress record pairs with an egress one only.
+      const i = waiting.findIndex((w) => w.startMs <= f.endMs && f.startMs <= w.endMs && (w.direction === null || f.direction === null || w.direction !== f.direction));
       if (i >= 0) {
         const other = waiting[i];
         waiting.splice(i, 1);

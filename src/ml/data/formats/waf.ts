@@ -6,6 +6,7 @@
 import { RecordError, type TrafficRecord } from '../record.js';
 import { address, country, epochMillis, fail, makeRecord, port, uint } from './build.js';
 import { LineReader } from './lines.js';
+import { wafEvidence } from './waf-evidence.js';
 import type { RecordFormat } from './types.js';
 import { SNIFF } from './sniff.js';
 
@@ -62,6 +63,7 @@ class WafReader extends LineReader {
       responseCode: code,
       dstPort: hostPort(req.headers),
       action: action ?? null,
+      evidence: wafEvidence(o, action ?? null),
       id: n,
     });
   }
@@ -72,7 +74,14 @@ export const waf: RecordFormat = {
   description: 'AWS WAF logs, one JSON object a line',
   mediaTypes: ['text/plain', 'application/x-ndjson'],
   fields: {
-    native: ['src_ip (httpRequest.clientIp)', 'src_ip_country_code (httpRequest.country)', 'creation_time and end_time (timestamp, epoch ms)', 'response.code (responseCodeSent)', 'action'],
+    native: [
+      'src_ip (httpRequest.clientIp)',
+      'src_ip_country_code (httpRequest.country)',
+      'creation_time and end_time (timestamp, epoch ms)',
+      'response.code (responseCodeSent)',
+      'action',
+      'terminatingRuleId, nonTerminatingMatchingRules and labels (stated in reasons)',
+    ],
     derived: ['dst_port (the Host header port)', 'src_ip_country_code (offline table, when WAF gave none)'],
     absent: ['bytes_in', 'bytes_out', 'protocol (WAF logs no scheme)'],
   },

@@ -79,6 +79,43 @@ describe('vpc-flow', () => {
     expect(readAll('vpc-flow', text).records).toEqual([expect.objectContaining({ srcIp: '10.0.1.9', bytesIn: 300, bytesOut: 900, dstPort: 8443, id: '2+3' })]);
   });
 
+  it('stitches the tcp-flags example of the AWS documentation (version 3): SYN marks the initiator, SYN-ACK the responder', () => {
+    const text = [
+      'version interface-id account-id vpc-id subnet-id instance-id srcaddr dstaddr srcport dstport pkt-srcaddr pkt-dstaddr protocol bytes packets start end action tcp-flags log-status',
+      '3 eni-33333333333333333 123456789010 vpc-abcdefab012345678 subnet-22222222bbbbbbbbb i-01234567890123456 10.0.0.62 52.213.180.42 5001 43416 10.0.0.62 52.213.180.42 6 376 7 1566848875 1566848933 ACCEPT 18 OK',
+      '3 eni-33333333333333333 123456789010 vpc-abcdefab012345678 subnet-22222222bbbbbbbbb i-01234567890123456 52.213.180.42 10.0.0.62 43416 5001 52.213.180.42 10.0.0.62 6 568 8 1566848875 1566848933 ACCEPT 2 OK',
+    ].join('\n');
+    expect(readAll('vpc-flow', text).records).toEqual([expect.objectContaining({ srcIp: '52.213.180.42', bytesIn: 568, bytesOut: 376, dstPort: 5001, absent: 0, id: '2+3' })]);
+  });
+
+  it('pairs an ingress record with an egress one only, when flow-direction is logged (version 5)', () => {
+    const header = 'version interface-id srcaddr dstaddr srcport dstport protocol bytes start end action log-status flow-direction';
+    const pair = (second: string) =>
+      readAll(
+        'vpc-flow',
+        [
+          header,
+          '5 eni-1 203.0.113.12 10.0.0.5 49152 443 6 5602 1714086000 1714086060 ACCEPT OK ingress',
+          `5 eni-1 10.0.0.5 203.0.113.12 443 49152 6 12990 1714086000 1714086060 ACCEPT OK ${second}`,
+        ].join('\n'),
+      );
+    expect(pair('egress').records).toEqual([expect.objectContaining({ srcIp: '203.0.113.12', bytesIn: 5602, bytesOut: 12990, dstPort: 443, absent: 0 })]);
+    // two records running the same way on one interface are not one connection's two directions
+    expect(pair('ingress').reader.notes).toEqual({ stitched_sessions: 0, one_way_flows: 2 });
+    expect(pair('-').reader.notes).toEqual({ stitched_sessions: 1, one_way_flows: 0 }); // unknown direction: matched as before
+  });
+
+  it("takes a refused record as its source's attempt, even from a low source port (a scan from port 53)", () => {
+    const text = [
+      'version interface-id srcaddr dstaddr srcport dstport protocol bytes start end action log-status flow-direction',
+      '5 eni-1 198.51.100.9 10.0.0.5 53 8080 6 40 1714086000 1714086060 REJECT OK ingress',
+      '5 eni-1 10.0.0.5 198.51.100.9 8080 53 6 40 1714086000 1714086060 ACCEPT OK egress',
+    ].join('\n');
+    // the lower port alone would have made 10.0.0.5 the client of a DNS server
+    expect(readAll('vpc-flow', text.split('\n').slice(0, 2).join('\n')).records[0]).toMatchObject({ srcIp: '198.51.100.9', dstPort: 8080, bytesIn: 40, absent: ABSENT_BYTES_OUT, action: 'REJECT' });
+    expect(readAll('vpc-flow', text).records).toEqual([expect.objectContaining({ srcIp: '198.51.100.9', dstPort: 8080, action: 'REJECT', absent: 0 })]);
+  });
+
   it('takes the format from a fields parameter in the AWS format-string syntax', () => {
     const fields = '${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${bytes} ${start} ${end} ${action}';
     const { records } = readAll('vpc-flow', '198.51.100.1 10.0.0.1 40000 22 6 - 1714086000 1714086060 REJECT', { fields });

@@ -32,6 +32,34 @@ const BLOCKED = JSON.stringify({
   labels: [{ name: 'value' }],
 });
 
+/** The same request, as a managed rule group blocks and labels it (the fields of the developer guide's rule-group example). */
+const MANAGED = JSON.stringify({
+  ...JSON.parse(BLOCKED),
+  terminatingRuleId: 'AWS-AWSManagedRulesSQLiRuleSet',
+  terminatingRuleType: 'MANAGED_RULE_GROUP',
+  terminatingRuleMatchDetails: [],
+  ruleGroupList: [
+    {
+      ruleGroupId: 'AWS#AWSManagedRulesSQLiRuleSet',
+      terminatingRule: { ruleId: 'SQLi_QUERYARGUMENTS', action: 'BLOCK', ruleMatchDetails: null },
+      nonTerminatingMatchingRules: [],
+      excludedRules: null,
+    },
+  ],
+  labels: [{ name: 'awswaf:managed:aws:sql-database:SQLi_QueryArguments' }],
+});
+
+/** Let through by the web ACL's default action, one rule matching in count mode. */
+const COUNTED = JSON.stringify({
+  ...JSON.parse(BLOCKED),
+  terminatingRuleId: 'Default_Action',
+  terminatingRuleType: 'REGULAR',
+  action: 'ALLOW',
+  terminatingRuleMatchDetails: [],
+  nonTerminatingMatchingRules: [{ ruleId: 'TestRule', action: 'COUNT', ruleMatchDetails: [] }],
+  labels: undefined,
+});
+
 describe('waf', () => {
   it('reads a WAF log line: client, country, the epoch-ms timestamp, the action; no byte counts, both absent', () => {
     const { records } = readAll('waf', BLOCKED);
@@ -43,6 +71,28 @@ describe('waf', () => {
     const line = BLOCKED.replace('"country":"AU",', '');
     expect(readAll('waf', line).records[0].country).toBe('AU'); // 1.1.1.0/24 in the table
     expect(readAll('waf', line.replace('"1.1.1.1"', '"10.0.0.8"')).records[0].country).toBeNull();
+  });
+
+  it("states what WAF decided as evidence: the terminating rule and its action, a rule group's own rule, count-mode rules, labels", () => {
+    const [blocked, managed, counted] = readAll('waf', [BLOCKED, MANAGED, COUNTED].join('\n')).records;
+    expect(blocked.evidence).toEqual(['WAF rule STMTest_SQLi_XSS blocked it', 'WAF labelled it value']);
+    expect(managed.evidence).toEqual(['WAF rule group AWS-AWSManagedRulesSQLiRuleSet (rule SQLi_QUERYARGUMENTS) blocked it', 'WAF labelled it awswaf:managed:aws:sql-database:SQLi_QueryArguments']);
+    expect(counted.evidence).toEqual(['WAF rule TestRule matched it without acting (count mode)']);
+    // let through by default, nothing matched or labelled: nothing to state
+    const plain = JSON.stringify({ ...JSON.parse(COUNTED), nonTerminatingMatchingRules: [] });
+    expect(readAll('waf', plain).records[0]).not.toHaveProperty('evidence');
+    // blocked by the web ACL's default action
+    const byDefault = JSON.stringify({ ...JSON.parse(plain), action: 'BLOCK' });
+    expect(readAll('waf', byDefault).records[0].evidence).toEqual(["WAF's default action blocked it (no rule matched)"]);
+    // many labels: five named, the rest counted
+    const many = JSON.stringify({ ...JSON.parse(BLOCKED), labels: Array.from({ length: 7 }, (_, i) => ({ name: `awswaf:111122223333:webacl:STMTest:l${i}` })) });
+    expect(readAll('waf', many).records[0].evidence![1]).toMatch(/^WAF labelled it awswaf:111122223333:webacl:STMTest:l0, .*:l4 and 2 more$/);
+  });
+
+  it('names a malformed labels or terminatingRuleId field', () => {
+    expect(() => readAll('waf', BLOCKED.replace('[{"name":"value"}]', '"value"'))).toThrow('waf line 1: labels must be an array of {"name": "..."}, got "value"');
+    expect(() => readAll('waf', BLOCKED.replace('[{"name":"value"}]', '[{"name":7}]'))).toThrow('waf line 1: labels[0].name must be a string, got "7"');
+    expect(() => readAll('waf', BLOCKED.replace('"STMTest_SQLi_XSS"', '42'))).toThrow('waf line 1: terminatingRuleId must be a string, got "42"');
   });
 
   it('names the line, the field, what was expected and the value of a bad line', () => {
