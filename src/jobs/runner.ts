@@ -142,8 +142,8 @@ export class JobRunner {
       }
       const result = await scoreFile({
         input: this.store.path(job.id, 'input'),
-        output: this.store.path(job.id, 'results.csv'),
-        ndjsonOutput: this.store.path(job.id, 'results.ndjson'),
+        // One results file, as `npm run score` writes one: the CSV is made from it when first asked for (results-csv.ts).
+        output: this.store.path(job.id, 'results.ndjson'),
         // 'text' is only ever stored with a log format, read by runLog above
         format: job.format === 'text' ? 'csv' : job.format,
         modelDir: this.options.modelDir,
