@@ -98,8 +98,7 @@ function echoes(text: string, firstLine: number, format: InputFormat, header: st
     }
     return out;
   }
-  let line = firstLine;
-  for (let pos = 0; pos < text.length; line++) {
+  for (let pos = 0; pos < text.length; ) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
     const source = text.slice(pos, nl).trim();
