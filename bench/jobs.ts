@@ -1,10 +1,13 @@
 /**
  * npm run bench:jobs: a 1,000,000-record scoring job against `npm run score` on the same file, in one run.
  *
- * 1. `node dist/scripts/score.js` (CSV out): records/s, wall clock from start to exit.
+ * 1. `node dist/scripts/score.js` (CSV out): records/s, wall clock from start to exit; run before the
+ *    job and again after it, the ratio taken against the mean of the two.
  * 2. The same file as POST /jobs to the compiled server: the job's records/s (its own started_at to
  *    finished_at, and upload start to succeeded), the server's peak resident memory growth over its
  *    resident memory before the job (VmHWM against VmRSS), and /healthz latency while the job runs.
+ * 3. The results fetched: NDJSON (what the job wrote), then CSV twice: the first request makes the CSV
+ *    from the body and the NDJSON (timed, with /healthz meanwhile), the second reads the kept file.
  * Targets: the job at least 0.7x the CLI's records/s, growth under 300 MB, /healthz p99 under 100 ms.
  *
  * Loopback only; files in the system temp directory, removed.
@@ -12,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeDatasetShaped } from './fixtures.js';
@@ -48,7 +51,23 @@ interface JobState {
   error: unknown;
 }
 
-async function job(input: string, jobsDir: string): Promise<{ scoringRate: number; wallRate: number; growthMb: number; p50: number; p99: number; max: number; polls: number }> {
+interface JobFigures {
+  scoringRate: number;
+  wallRate: number;
+  growthMb: number;
+  p50: number;
+  p99: number;
+  max: number;
+  polls: number;
+  /** GET results: NDJSON, the first CSV request (made from the body and the NDJSON) and a second one */
+  ndjsonSeconds: number;
+  csvFirstSeconds: number;
+  csvAgainSeconds: number;
+  /** /healthz p99 while the first CSV request ran */
+  convertP99: number;
+}
+
+async function job(input: string, jobsDir: string): Promise<JobFigures> {
   const server = await startChild(['dist/src/server.js'], { MODEL_DIR: `${ROOT}models`, LOG_LEVEL: 'warn', RELOAD_INTERVAL_MS: '0', JOBS_DIR: jobsDir, MAX_EVENT_LOOP_DELAY_MS: '0' }, 3921);
   const pid = server.child.pid!;
   try {
@@ -76,14 +95,43 @@ async function job(input: string, jobsDir: string): Promise<{ scoringRate: numbe
       await new Promise((r) => setTimeout(r, 250));
     }
     const wall = (performance.now() - started) / 1000;
-    running = false;
-    await poll;
+    const during = latencies.length;
     if (state.state !== 'succeeded' || state.records_scored !== N) throw new Error(`job ended ${state.state}: ${JSON.stringify(state.error)}`);
     const growthMb = (statusKb(pid, 'VmHWM') - before) / 1024;
+    // The results fetched: NDJSON (the file the job wrote), then CSV twice (the first request makes it).
+    const download = async (accept: string): Promise<number> => {
+      const t0 = performance.now();
+      const r = await fetch(`${server.url}/jobs/${id}/results`, { headers: { accept } });
+      let lines = 0;
+      for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      if (r.status !== 200 || lines < N) throw new Error(`GET results (${accept}): ${r.status}, ${lines} lines`);
+      return (performance.now() - t0) / 1000;
+    };
+    const ndjsonSeconds = await download('application/x-ndjson');
+    const convert = latencies.length;
+    const csvFirstSeconds = await download('text/csv');
+    const converted = latencies.slice(convert);
+    const csvAgainSeconds = await download('text/csv');
+    running = false;
+    await poll;
+    latencies.length = during;
     const seconds = (Date.parse(state.finished_at) - Date.parse(state.started_at)) / 1000;
     const sorted = [...latencies].sort((a, b) => a - b);
     const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-    return { scoringRate: N / seconds, wallRate: N / wall, growthMb, p50: q(0.5), p99: q(0.99), max: sorted.at(-1)!, polls: sorted.length };
+    const convertedSorted = converted.sort((a, b) => a - b);
+    return {
+      scoringRate: N / seconds,
+      wallRate: N / wall,
+      growthMb,
+      p50: q(0.5),
+      p99: q(0.99),
+      max: sorted.at(-1)!,
+      polls: sorted.length,
+      ndjsonSeconds,
+      csvFirstSeconds,
+      csvAgainSeconds,
+      convertP99: convertedSorted[Math.min(convertedSorted.length - 1, Math.floor(0.99 * convertedSorted.length))] ?? Number.NaN,
+    };
   } finally {
     await stopChild(server.child);
   }
@@ -94,17 +142,31 @@ try {
   const input = join(dir, 'in.csv');
   await writeDatasetShaped(input, N);
   console.log(`node ${process.version}; ${cpus().length} cores; ${fmt(N)} dataset-shaped records (${fmt(statSync(input).size / 1024 / 1024)} MB); loopback\n`);
-  const cliRate = await cli(input, join(dir, 'out.csv'));
+  const load = (): string =>
+    loadavg()
+      .map((l) => fmt(l, 2))
+      .join(', ');
+  const loadBefore = load();
+  // The CLI before and after the job, compared with their mean: on a shared machine the load moves
+  // during a run, and one CLI run on one side of the job would carry that drift into the ratio.
+  const cliBefore = await cli(input, join(dir, 'out.csv'));
   rmSync(join(dir, 'out.csv'), { force: true });
   const j = await job(input, join(dir, 'jobs'));
+  rmSync(join(dir, 'jobs'), { recursive: true, force: true });
+  const cliAfter = await cli(input, join(dir, 'out.csv'));
+  const cliRate = (cliBefore + cliAfter) / 2;
   const ratio = j.scoringRate / cliRate;
-  console.log(`npm run score (compiled, CSV out), start to exit: ${fmt(cliRate)} records/s`);
+  console.log(`load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end`);
+  console.log(`npm run score (compiled, CSV out), start to exit: ${fmt(cliRate)} records/s (before the job ${fmt(cliBefore)}, after ${fmt(cliAfter)})`);
   console.log(`POST /jobs, started_at to finished_at:        ${fmt(j.scoringRate)} records/s => ${fmt(ratio, 2)}x the CLI (target >= 0.7x: ${ratio >= 0.7 ? 'met' : 'MISSED'})`);
   console.log(`POST /jobs, upload start to succeeded:        ${fmt(j.wallRate)} records/s => ${fmt(j.wallRate / cliRate, 2)}x the CLI`);
   console.log(`server peak resident memory growth:           ${fmt(j.growthMb)} MB (target < 300 MB: ${j.growthMb < 300 ? 'met' : 'MISSED'})`);
   console.log(
     `/healthz during the job, ${fmt(j.polls)} requests:     p50 ${fmt(j.p50, 1)} ms, p99 ${fmt(j.p99, 1)} ms, max ${fmt(j.max, 1)} ms (target p99 < 100 ms: ${j.p99 < 100 ? 'met' : 'MISSED'})`,
   );
+  console.log(`GET results, NDJSON (the file the job wrote):  ${fmt(j.ndjsonSeconds, 1)} s`);
+  console.log(`GET results, CSV, first request (made then):   ${fmt(j.csvFirstSeconds, 1)} s (${fmt(N / j.csvFirstSeconds)} records/s; /healthz p99 meanwhile ${fmt(j.convertP99, 1)} ms)`);
+  console.log(`GET results, CSV, again (the kept file):       ${fmt(j.csvAgainSeconds, 1)} s`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

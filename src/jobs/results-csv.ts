@@ -10,13 +10,14 @@
  *
  * The CSV is written to a temp file, fsynced and renamed into place, then served
  * like the NDJSON (Range included); a second request finds it there. Conversion
- * runs a block (~1,200 records) at a time between reads, so the serving thread is
- * never held for long.
+ * runs on a thread of its own (results-csv-thread.ts): a million records take
+ * seconds, which the serving thread must not spend.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { Worker } from 'node:worker_threads';
 import { CsvReader, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
 import { CsvRecords } from '../ml/data/dataset.js';
 import { parseRecordAt } from '../ml/data/record.js';
@@ -69,14 +70,15 @@ class Lines {
 /**
  * The echo of each record of a block that the scoring threads scored, in order: a CSV line as it came
  * when its block holds no quote, else its fields re-quoted; a JSON record's values under `header`.
- * Records that fail validation were skipped by the job, and are left out here too.
+ * Records that fail validation were skipped by the job, and are left out here too; `rows` null: the
+ * job skipped none, so none is validated again.
  */
-function echoes(text: string, firstLine: number, format: InputFormat, header: string[], rows: CsvRecords): string[] {
+function echoes(text: string, firstLine: number, format: InputFormat, header: string[], rows: CsvRecords | null): string[] {
   const out: string[] = [];
   if (format === 'csv') {
     const take = (fields: string[], line: number, input: () => string): void => {
       try {
-        if (rows.add(fields, line) !== null) out.push(input());
+        if (rows === null || rows.add(fields, line) !== null) out.push(input());
       } catch {
         // skipped by the job (on_error=skip): a failed job has no results to convert
       }
@@ -107,7 +109,7 @@ function echoes(text: string, firstLine: number, format: InputFormat, header: st
     try {
       const value = JSON.parse(source) as unknown;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-      parseRecordAt(value, '');
+      if (rows !== null) parseRecordAt(value, '');
       const r = value as Record<string, unknown>;
       out.push(header.map((k) => (r[k] === undefined || r[k] === null ? '' : csvCell(typeof r[k] === 'string' ? r[k] : JSON.stringify(r[k])))).join(','));
     } catch {
@@ -117,8 +119,17 @@ function echoes(text: string, firstLine: number, format: InputFormat, header: st
   return out;
 }
 
+export interface ResultsCsvOptions {
+  input: string;
+  format: InputFormat;
+  results: string;
+  output: string;
+  /** the records the job skipped: none, and no record needs validating again */
+  skipped: number;
+}
+
 /** Writes `output` (atomically) from the job's stored body and its NDJSON results. */
-export async function writeResultsCsv(options: { input: string; format: InputFormat; results: string; output: string }): Promise<void> {
+export async function writeResultsCsv(options: ResultsCsvOptions): Promise<void> {
   const tmp = `${options.output}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const input = await open(options.input, 'r');
   let results: FileHandle | null = null;
@@ -136,7 +147,7 @@ export async function writeResultsCsv(options: { input: string; format: InputFor
       const blocks = new BlockReader(input, dataStart, options.format === 'csv' ? 2 : 1, options.format !== 'csv');
       let text = `${[...header, ...RESULT_COLUMNS].map(csvCell).join(',')}\n`;
       for (let block = await blocks.next(); block !== null; block = await blocks.next()) {
-        const echo = echoes(block.bytes.toString('utf8'), block.firstLine, options.format, header, rows);
+        const echo = echoes(block.bytes.toString('utf8'), block.firstLine, options.format, header, options.skipped > 0 ? rows : null);
         blocks.recycle(block.bytes.buffer as ArrayBuffer);
         const scored = await lines.take(echo.length);
         if (scored.length < echo.length) throw new Error(`the results have fewer records than the body (line ${block.firstLine} on)`);
@@ -163,13 +174,33 @@ export async function writeResultsCsv(options: { input: string; format: InputFor
   }
 }
 
+// From dist the thread is plain JS; from source (tests, tsx) a bootstrap registers tsx first (as score-file.ts does).
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const THREAD_URL = new URL(FROM_SOURCE ? './results-csv-thread.ts' : './results-csv-thread.js', import.meta.url);
+const SOURCE_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(THREAD_URL.href)}); })`;
+
+/** writeResultsCsv on a thread of its own. */
+async function convertOnThread(options: ResultsCsvOptions): Promise<void> {
+  const worker = FROM_SOURCE ? new Worker(SOURCE_BOOTSTRAP, { eval: true, workerData: options }) : new Worker(THREAD_URL, { workerData: options });
+  try {
+    const answer = await new Promise<string | null>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the CSV results thread exited (code ${code})`)));
+    });
+    if (answer !== null) throw new Error(answer);
+  } finally {
+    await worker.terminate();
+  }
+}
+
 const converting = new Map<string, Promise<void>>();
 
 /**
  * The path of a job's CSV results, made from its NDJSON results on the first request when `convertible`
  * (one conversion at a time per file in this process; another process converting too renames the same bytes).
  */
-export async function csvResults(paths: { input: string; results: string; output: string }, format: InputFormat, convertible: boolean): Promise<string> {
+export async function csvResults(paths: { input: string; results: string; output: string }, format: InputFormat, skipped: number, convertible: boolean): Promise<string> {
   const exists = await stat(paths.output).then(
     () => true,
     () => false,
@@ -178,7 +209,7 @@ export async function csvResults(paths: { input: string; results: string; output
   if (exists || !convertible) return paths.output;
   let pending = converting.get(paths.output);
   if (pending === undefined) {
-    pending = writeResultsCsv({ ...paths, format }).finally(() => converting.delete(paths.output));
+    pending = convertOnThread({ ...paths, format, skipped }).finally(() => converting.delete(paths.output));
     converting.set(paths.output, pending);
   }
   await pending;

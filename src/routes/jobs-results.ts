@@ -38,7 +38,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
 async function csvFile(store: JobStore, job: Job): Promise<string> {
   const paths = { input: store.path(job.id, 'input'), results: store.path(job.id, 'results.ndjson'), output: store.path(job.id, 'results.csv') };
   try {
-    return await csvResults(paths, job.format === 'text' ? 'csv' : job.format, job.log_format === undefined || job.log_format === 'cloudwatch');
+    return await csvResults(paths, job.format === 'text' ? 'csv' : job.format, job.records_skipped, job.log_format === undefined || job.log_format === 'cloudwatch');
   } catch (err) {
     if ((await store.read(job.id).catch(() => null)) === null) throw new ServiceError('NOT_FOUND', `job ${job.id} does not exist`);
     throw err;
@@ -58,7 +58,8 @@ export default async function jobsResultsRoute(app: FastifyInstance): Promise<vo
         description:
           `The results in input order: ${NDJSON} (one /batch result a line; the default) or text/csv with Accept: text/csv (the input's columns, ` +
           'then verdict, risk_level, anomaly_score, risk_probability, baseline_outlier, is_anomaly, novel_fields, missing_fields, reasons, model_version; ' +
-          "a JSON body's records are written under the dataset's column names). Range: bytes=... gives a 206 with that part. A job that has not " +
+          "a JSON body's records are written under the dataset's column names; made from the body and the NDJSON results on the first CSV request, then kept). " +
+          'Range: bytes=... gives a 206 with that part. A job that has not ' +
           'succeeded is a 409 (its state says why).',
         security: PUBLIC,
         params: JobParamsSchema,

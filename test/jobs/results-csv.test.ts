@@ -43,7 +43,7 @@ describe('writeResultsCsv', () => {
     expect(rows.join('\n').length).toBeGreaterThan(2 * BLOCK_BYTES);
     const { input, results, cli } = await scoreBoth('body.csv', 'csv');
     const output = join(dir, 'body.csv.results.csv');
-    await writeResultsCsv({ input, format: 'csv', results, output });
+    await writeResultsCsv({ input, format: 'csv', results, output, skipped: 2 });
     const made = readFileSync(output, 'utf8');
     expect(made.split('\n')).toHaveLength(4000 - 2 + 1 + 1 + 1); // rows, the header, the quoted line break, the last LF
     expect(made).toBe(readFileSync(cli, 'utf8'));
@@ -59,28 +59,33 @@ describe('writeResultsCsv', () => {
     writeFileSync(join(dir, 'body.ndjson'), `${lines.join('\n')}\n`);
     const { input, results, cli } = await scoreBoth('body.ndjson', 'ndjson');
     const output = join(dir, 'body.ndjson.results.csv');
-    await writeResultsCsv({ input, format: 'ndjson', results, output });
+    await writeResultsCsv({ input, format: 'ndjson', results, output, skipped: 2 });
     expect(readFileSync(output, 'utf8')).toBe(readFileSync(cli, 'utf8'));
     expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(ROWS.length + 1);
   });
 
-  it('refuses results that do not match the body, leaving no file behind; csvResults converts once and then serves the file', async () => {
+  it('refuses results that do not match the body, leaving no file behind; csvResults converts on its thread, once', async () => {
     writeFileSync(join(dir, 'small.csv'), `${HEAD}\n${ROWS.slice(0, 50).join('\n')}\n`);
-    const { input, results } = await scoreBoth('small.csv', 'csv');
+    const { input, results, cli } = await scoreBoth('small.csv', 'csv');
     const short = join(dir, 'short.ndjson');
     writeFileSync(short, readFileSync(results, 'utf8').split('\n').slice(1).join('\n'));
     const output = join(dir, 'small.results.csv');
-    await expect(writeResultsCsv({ input, format: 'csv', results: short, output })).rejects.toThrow(/fewer records/);
+    await expect(writeResultsCsv({ input, format: 'csv', results: short, output, skipped: 0 })).rejects.toThrow(/fewer records/);
     expect(readdirSync(dir).filter((f) => f.startsWith('small.results.csv'))).toEqual([]);
 
+    // On its thread: the mismatch is the request's error, and nothing is left behind.
+    await expect(csvResults({ input, results: short, output }, 'csv', 0, true)).rejects.toThrow(/fewer records/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('small.results.csv'))).toEqual([]);
+
+    // A job that skipped nothing: no record is validated again, and the bytes are still the CLI's.
     const paths = { input, results, output };
-    const [a, b] = await Promise.all([csvResults(paths, 'csv', true), csvResults(paths, 'csv', true)]);
+    const [a, b] = await Promise.all([csvResults(paths, 'csv', 0, true), csvResults(paths, 'csv', 0, true)]);
     expect(a).toBe(output);
     expect(b).toBe(output);
-    expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(51);
+    expect(readFileSync(output, 'utf8')).toBe(readFileSync(cli, 'utf8'));
     // Not convertible (a log format's job writes its own CSV): the path, never a conversion.
     const other = join(dir, 'never.csv');
-    expect(await csvResults({ input, results, output: other }, 'csv', false)).toBe(other);
+    expect(await csvResults({ input, results, output: other }, 'csv', 0, false)).toBe(other);
     expect(existsSync(other)).toBe(false);
   });
 });
