@@ -98,7 +98,11 @@ export class JobRunner {
         this.cancel(id);
         continue;
       }
-      await this.save(this.current?.id === id ? this.current.job : job).catch(() => {});
+      // Only what this process still holds: the job may have finished while its state was read, and
+      // writing that older state after the final one said a succeeded job was still running (then, its
+      // runner idle, failed).
+      if (this.current?.id === id) await this.save(this.current.job).catch(() => {});
+      else if (this.queue.includes(id) && job.state === 'queued') await this.save(job).catch(() => {});
     }
   }
 
