@@ -32,14 +32,29 @@ function statusKb(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   return Number(line?.split(/\s+/)[1]);
 }
 
-async function cli(input: string, output: string): Promise<number> {
-  const child = spawn(process.execPath, ['--max-old-space-size=48', 'dist/scripts/score.js', '--data', input, '--out', output], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s, as Linux reports them). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The CLI's records/s (start to exit) and CPU time a record: run under bash, whose `times` gives the
+ * CPU its child used, so the figure holds whatever else the machine runs.
+ */
+async function cli(input: string, output: string): Promise<{ rate: number; cpuUs: number }> {
+  const script = '"$1" --max-old-space-size=48 dist/scripts/score.js --data "$2" --out "$3"; code=$?; times >&2; exit $code';
+  const child = spawn('bash', ['-c', script, 'bash', process.execPath, input, output], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const started = performance.now();
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`score exited ${code}: ${stderr}`);
-  return N / ((performance.now() - started) / 1000);
+  const rate = N / ((performance.now() - started) / 1000);
+  // times: the shell's own user and system time, then its children's.
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stderr.trim());
+  const cpu = m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : Number.NaN;
+  return { rate, cpuUs: (cpu * 1e6) / N };
 }
 
 interface JobState {
@@ -59,6 +74,8 @@ interface JobFigures {
   p99: number;
   max: number;
   polls: number;
+  /** the server's CPU time a record while the job ran (NaN when no poll found it running) */
+  cpuUs: number;
   /** GET results: NDJSON, the first CSV request (made from the body and the NDJSON) and a second one */
   ndjsonSeconds: number;
   csvFirstSeconds: number;
@@ -89,11 +106,16 @@ async function job(input: string, jobsDir: string): Promise<JobFigures> {
     if (res.status !== 202) throw new Error(`POST /jobs: ${res.status} ${await res.text()}`);
     const { id } = (await res.json()) as JobState;
     let state: JobState;
+    // The server's CPU from the first poll that finds the job running to the one that finds it done:
+    // the scoring threads and the serving thread (with its /healthz answers), not the upload.
+    let cpuAtStart = Number.NaN;
     for (;;) {
       state = (await (await fetch(`${server.url}/jobs/${id}`)).json()) as JobState;
+      if (state.state === 'running' && Number.isNaN(cpuAtStart)) cpuAtStart = cpuSeconds(pid);
       if (state.state !== 'queued' && state.state !== 'running') break;
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 100));
     }
+    const jobCpuUs = ((cpuSeconds(pid) - cpuAtStart) * 1e6) / N;
     const wall = (performance.now() - started) / 1000;
     const during = latencies.length;
     if (state.state !== 'succeeded' || state.records_scored !== N) throw new Error(`job ended ${state.state}: ${JSON.stringify(state.error)}`);
@@ -127,6 +149,7 @@ async function job(input: string, jobsDir: string): Promise<JobFigures> {
       p99: q(0.99),
       max: sorted.at(-1)!,
       polls: sorted.length,
+      cpuUs: jobCpuUs,
       ndjsonSeconds,
       csvFirstSeconds,
       csvAgainSeconds,
@@ -149,15 +172,19 @@ try {
   const loadBefore = load();
   // The CLI before and after the job, compared with their mean: on a shared machine the load moves
   // during a run, and one CLI run on one side of the job would carry that drift into the ratio.
-  const cliBefore = await cli(input, join(dir, 'out.csv'));
+  const before = await cli(input, join(dir, 'out.csv'));
   rmSync(join(dir, 'out.csv'), { force: true });
   const j = await job(input, join(dir, 'jobs'));
   rmSync(join(dir, 'jobs'), { recursive: true, force: true });
-  const cliAfter = await cli(input, join(dir, 'out.csv'));
-  const cliRate = (cliBefore + cliAfter) / 2;
+  const after = await cli(input, join(dir, 'out.csv'));
+  const cliRate = (before.rate + after.rate) / 2;
+  const cliCpu = (before.cpuUs + after.cpuUs) / 2;
   const ratio = j.scoringRate / cliRate;
   console.log(`load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end`);
-  console.log(`npm run score (compiled, CSV out), start to exit: ${fmt(cliRate)} records/s (before the job ${fmt(cliBefore)}, after ${fmt(cliAfter)})`);
+  console.log(`npm run score (compiled, CSV out), start to exit: ${fmt(cliRate)} records/s (before the job ${fmt(before.rate)}, after ${fmt(after.rate)})`);
+  console.log(
+    `CPU time a record (all threads):               job ${fmt(j.cpuUs, 1)} µs, npm run score ${fmt(cliCpu, 1)} µs (${fmt(before.cpuUs, 1)}, ${fmt(after.cpuUs, 1)}) => ${fmt(j.cpuUs / cliCpu, 2)}x`,
+  );
   console.log(`POST /jobs, started_at to finished_at:        ${fmt(j.scoringRate)} records/s => ${fmt(ratio, 2)}x the CLI (target >= 0.7x: ${ratio >= 0.7 ? 'met' : 'MISSED'})`);
   console.log(`POST /jobs, upload start to succeeded:        ${fmt(j.wallRate)} records/s => ${fmt(j.wallRate / cliRate, 2)}x the CLI`);
   console.log(`server peak resident memory growth:           ${fmt(j.growthMb)} MB (target < 300 MB: ${j.growthMb < 300 ? 'met' : 'MISSED'})`);
