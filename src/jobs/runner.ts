@@ -98,7 +98,11 @@ export class JobRunner {
         this.cancel(id);
         continue;
       }
-      await this.save(this.current?.id === id ? this.current.job : job).catch(() => {});
+      // Only what this process still holds: the job may have finished while its state was read, and
+      // writing that older state after the final one said a succeeded job was still running (then, its
+      // runner idle, failed).
+      if (this.current?.id === id) await this.save(this.current.job).catch(() => {});
+      else if (this.queue.includes(id) && job.state === 'queued') await this.save(job).catch(() => {});
     }
   }
 
@@ -142,8 +146,8 @@ export class JobRunner {
       }
       const result = await scoreFile({
         input: this.store.path(job.id, 'input'),
-        output: this.store.path(job.id, 'results.csv'),
-        ndjsonOutput: this.store.path(job.id, 'results.ndjson'),
+        // One results file, as `npm run score` writes one: the CSV is made from it when first asked for (results-csv.ts).
+        output: this.store.path(job.id, 'results.ndjson'),
         // 'text' is only ever stored with a log format, read by runLog above
         format: job.format === 'text' ? 'csv' : job.format,
         modelDir: this.options.modelDir,

@@ -1,7 +1,7 @@
 /**
  * Scoring jobs on disk: one directory per job under JOBS_DIR holding the body as
  * received (`input`), the state (`state.json`) and, once succeeded, the results
- * (`results.ndjson`, `results.csv`). Every process answers from the disk, so any
+ * (`results.ndjson`; `results.csv` once asked for, see results-csv.ts). Every process answers from the disk, so any
  * worker or replica on the same volume answers about any job. The state is
  * written atomically (temp file, fsync, rename); the results are renamed into
  * place before the state says `succeeded`, so a job that says succeeded has its

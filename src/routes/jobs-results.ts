@@ -12,6 +12,8 @@ import { ServiceError } from '../errors.js';
 import { NDJSON } from '../plugins/csv.js';
 import { PUBLIC, responses } from '../schemas/common.js';
 import { type JobParams, JobParamsSchema } from '../schemas/jobs.js';
+import { csvResults } from '../jobs/results-csv.js';
+import type { Job, JobStore } from '../jobs/store.js';
 
 /** The one range of a Range header over `size` bytes: null to serve it all, 'unsatisfiable' for a 416. */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'unsatisfiable' {
@@ -29,6 +31,20 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
+/**
+ * The CSV results' file: written by a log format's job, made from the NDJSON results and the body for
+ * a job in the dataset's layout (on the first request; then kept). A job deleted meanwhile is a 404.
+ */
+async function csvFile(store: JobStore, job: Job): Promise<string> {
+  const paths = { input: store.path(job.id, 'input'), results: store.path(job.id, 'results.ndjson'), output: store.path(job.id, 'results.csv') };
+  try {
+    return await csvResults(paths, job.format === 'text' ? 'csv' : job.format, job.records_skipped, job.log_format === undefined || job.log_format === 'cloudwatch');
+  } catch (err) {
+    if ((await store.read(job.id).catch(() => null)) === null) throw new ServiceError('NOT_FOUND', `job ${job.id} does not exist`);
+    throw err;
+  }
+}
+
 export default async function jobsResultsRoute(app: FastifyInstance): Promise<void> {
   const { store, runner } = app.jobs;
   app.get(
@@ -42,7 +58,8 @@ export default async function jobsResultsRoute(app: FastifyInstance): Promise<vo
         description:
           `The results in input order: ${NDJSON} (one /batch result a line; the default) or text/csv with Accept: text/csv (the input's columns, ` +
           'then verdict, risk_level, anomaly_score, risk_probability, baseline_outlier, is_anomaly, novel_fields, missing_fields, reasons, model_version; ' +
-          "a JSON body's records are written under the dataset's column names). Range: bytes=... gives a 206 with that part. A job that has not " +
+          "a JSON body's records are written under the dataset's column names; made from the body and the NDJSON results on the first CSV request, then kept). " +
+          'Range: bytes=... gives a 206 with that part. A job that has not ' +
           'succeeded is a 409 (its state says why).',
         security: PUBLIC,
         params: JobParamsSchema,
@@ -58,7 +75,7 @@ export default async function jobsResultsRoute(app: FastifyInstance): Promise<vo
       if (job === null) throw new ServiceError('NOT_FOUND', `job ${id.slice(0, 64)} does not exist`);
       if (job.state !== 'succeeded') throw new ServiceError('JOB_NOT_DONE', `job ${id} is ${job.state}: results are served once it has succeeded`);
       const csv = /\btext\/csv\b/i.test(request.headers.accept ?? '');
-      const file = store.path(id, csv ? 'results.csv' : 'results.ndjson');
+      const file = csv ? await csvFile(store, job) : store.path(id, 'results.ndjson');
       const size = await stat(file).then((s) => s.size);
       const range = parseRange(request.headers.range, size);
       reply.header('accept-ranges', 'bytes').header('cache-control', 'no-store');

@@ -129,6 +129,25 @@ describe('POST /jobs and its results', () => {
     expect(past.headers['content-range']).toBe(`bytes */${size}`);
     expect(past.json().code).toBe('RANGE_NOT_SATISFIABLE');
   });
+
+  it('serves CSV ranges too: the first request (a range) makes the CSV whole, later ones read the same bytes', async () => {
+    const done = await finished((await create(CSV)).json().id);
+    const csv = { accept: 'text/csv' };
+    const first = await app.inject({ url: `/jobs/${done.id}/results`, headers: { ...csv, range: 'bytes=0-99' } });
+    expect(first.statusCode).toBe(206);
+    const size = Number(/\/(\d+)$/.exec(first.headers['content-range'] as string)?.[1]);
+    const whole = (await app.inject({ url: `/jobs/${done.id}/results`, headers: csv })).body;
+    expect(Buffer.byteLength(whole)).toBe(size);
+    expect(first.body).toBe(Buffer.from(whole).subarray(0, 100).toString());
+    expect(whole.trim().split('\n')).toHaveLength(283);
+    const tail = await app.inject({ url: `/jobs/${done.id}/results`, headers: { ...csv, range: 'bytes=-80' } });
+    expect(tail.statusCode).toBe(206);
+    expect(tail.body).toBe(
+      Buffer.from(whole)
+        .subarray(size - 80)
+        .toString(),
+    );
+  });
 });
 
 describe('failed, canceled, unknown', () => {
