@@ -35,8 +35,22 @@ export function parseRange(header: string | undefined, size: number): { start: n
  * The CSV results' file: written by a log format's job, made from the NDJSON results and the body for
  * a job in the dataset's layout (on the first request; then kept). A job deleted meanwhile is a 404.
  */
-async function csvFile(store: JobStore, job: Job): Promise<string> {
+async function csvFile(store: JobStore, job: Job, maxDiskBytes: number): Promise<string> {
   const paths = { input: store.path(job.id, 'input'), results: store.path(job.id, 'results.ndjson'), output: store.path(job.id, 'results.csv') };
+  // The CSV holds the body's records and their results' cells: at most about the body and the NDJSON
+  // together. Made on request, it counts against the jobs' disk budget as an upload does.
+  const made = await stat(paths.output).then(
+    () => true,
+    () => false,
+  );
+  const size = (path: string): Promise<number> =>
+    stat(path).then(
+      (s) => s.size,
+      () => 0,
+    );
+  if (!made && (await store.diskUsage()) + (await size(paths.input)) + (await size(paths.results)) > maxDiskBytes) {
+    throw new ServiceError('INSUFFICIENT_STORAGE', 'the jobs disk budget (JOBS_MAX_DISK_BYTES) is used up, so the CSV cannot be made: fetch the NDJSON results, or delete finished jobs and retry');
+  }
   try {
     return await csvResults(paths, job.format === 'text' ? 'csv' : job.format, job.records_skipped, job.log_format === undefined || job.log_format === 'cloudwatch');
   } catch (err) {
@@ -46,7 +60,7 @@ async function csvFile(store: JobStore, job: Job): Promise<string> {
 }
 
 export default async function jobsResultsRoute(app: FastifyInstance): Promise<void> {
-  const { store, runner } = app.jobs;
+  const { config, store, runner } = app.jobs;
   app.get(
     '/jobs/:id/results',
     {
@@ -64,7 +78,7 @@ export default async function jobsResultsRoute(app: FastifyInstance): Promise<vo
         security: PUBLIC,
         params: JobParamsSchema,
         response: {
-          ...responses(Type.String({ description: 'NDJSON or CSV' }), 'The whole results', 409, 416, 500, 503),
+          ...responses(Type.String({ description: 'NDJSON or CSV' }), 'The whole results', 409, 416, 500, 503, 507),
           206: Type.String({ description: 'The requested byte range of the results (Content-Range)' }),
         },
       },
@@ -75,7 +89,7 @@ export default async function jobsResultsRoute(app: FastifyInstance): Promise<vo
       if (job === null) throw new ServiceError('NOT_FOUND', `job ${id.slice(0, 64)} does not exist`);
       if (job.state !== 'succeeded') throw new ServiceError('JOB_NOT_DONE', `job ${id} is ${job.state}: results are served once it has succeeded`);
       const csv = /\btext\/csv\b/i.test(request.headers.accept ?? '');
-      const file = csv ? await csvFile(store, job) : store.path(id, 'results.ndjson');
+      const file = csv ? await csvFile(store, job, config.jobsMaxDiskBytes) : store.path(id, 'results.ndjson');
       const size = await stat(file).then((s) => s.size);
       const range = parseRange(request.headers.range, size);
       reply.header('accept-ranges', 'bytes').header('cache-control', 'no-store');

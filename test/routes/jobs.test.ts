@@ -236,13 +236,19 @@ describe('caps and retention', () => {
       await finished(first.json().id, capped);
       // 282 records take ~60 KB in, ~230 KB out: a dozen jobs pass 3 MB
       let refused = null;
+      let last = first.json().id as string;
       for (let i = 0; i < 40 && refused === null; i++) {
         const res = await create(CSV, undefined, '/jobs', capped);
-        if (res.statusCode === 202) await finished(res.json().id, capped);
+        if (res.statusCode === 202) last = (await finished(res.json().id, capped)).id;
         else refused = res;
       }
       expect(refused?.statusCode).toBe(507);
       expect(refused?.json().code).toBe('INSUFFICIENT_STORAGE');
+      // the CSV, made on request, is refused likewise; the NDJSON the job wrote is still served
+      const csv = await capped.inject({ url: `/jobs/${last}/results`, headers: { accept: 'text/csv' } });
+      expect(csv.statusCode).toBe(507);
+      expect(csv.json().message).toMatch(/JOBS_MAX_DISK_BYTES/);
+      expect((await capped.inject({ url: `/jobs/${last}/results` })).body.trim().split('\n')).toHaveLength(282);
     } finally {
       await capped.close();
       rmSync(own, { recursive: true, force: true });
