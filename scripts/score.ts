@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   }
   const onProgress = (records: number, seconds: number) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`);
   const common = { signal: stop.signal, input: values.data, output: values.out ?? null, modelDir: values['model-dir']!, onProgress };
-  const logResult = streamed ? await scoreLog({ ...common, format: format === 'cloudwatch' ? 'csv' : format, formatOptions: values.fields === undefined ? {} : { fields: values.fields } }) : null;
+  const logResult = streamed ? await scoreLog({ ...common, threads, format: format === 'cloudwatch' ? 'csv' : format, formatOptions: values.fields === undefined ? {} : { fields: values.fields } }) : null;
   const fileResult = streamed ? null : await scoreFile({ ...common, threads, onError, maxErrors });
   const result = (logResult ?? fileResult)!;
   const s = result.summary;

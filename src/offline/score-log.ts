@@ -4,13 +4,17 @@
  * format's reader (which stitches vpc-flow records into sessions across the whole file), scored a
  * chunk at a time, and written as one result a line (NDJSON) or as CSV (the record's id, that is its
  * log line(s), and src_ip, then the verdict columns). The block-parallel path of score-file.ts needs
- * a file it can cut at byte offsets, which neither a stitched log nor a gzip stream is.
+ * a file it can cut at byte offsets, which neither a stitched log nor a gzip stream is: so this thread
+ * reads, parses and stitches (stitching needs the whole file's records), and the scoring threads
+ * (pool.ts, one per core) score, explain and format the finished records a chunk at a time, their
+ * results written in input order.
  *
  * The output is written to a temp file and renamed into place once complete.
  */
 import { once } from 'node:events';
-import { createReadStream, type WriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { createReadStream, type ReadStream, type WriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { readCurrent } from '../ml/bundle/current.js';
@@ -18,8 +22,11 @@ import { loadVersion } from '../ml/bundle/store.js';
 import type { FormatOptions, FormatReader } from '../ml/data/formats/index.js';
 import { recordChunks, type StreamFormat } from '../ml/data/record-stream.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
-import { csvCell, Flusher, RESULT_COLUMNS, resultCells } from './format.js';
-import type { ScoreFileResult } from './score-file.js';
+import type { TrafficRecord } from '../ml/data/record.js';
+import { csvCell, discardOutput, finishOutput, Flusher, RESULT_COLUMNS, resultCells } from './format.js';
+import { ScoringPool } from './pool.js';
+import { bundleBytes, type ScoreFileResult, threadLimits } from './score-file.js';
+import type { WorkerInit } from './worker.js';
 
 export interface ScoreLogOptions {
   input: string;
@@ -31,7 +38,10 @@ export interface ScoreLogOptions {
   /** also the results as NDJSON here (a scoring job serves both), written and renamed as `output` is */
   ndjsonOutput?: string;
   modelDir: string;
-  onProgress?: (records: number, seconds: number) => void;
+  /** scoring threads; default the available cores; 0 scores on this thread (no thread to start: small inputs) */
+  threads?: number;
+  /** about once a second: the records written so far, and the input file's bytes read of its size (gzip: compressed bytes) */
+  onProgress?: (records: number, seconds: number, bytesRead: number, fileBytes: number) => void;
   /** stops the run (SIGINT, SIGTERM) between chunks: it fails with the signal's reason and leaves no output behind */
   signal?: AbortSignal;
 }
@@ -45,27 +55,67 @@ export interface ScoreLogResult extends Omit<ScoreFileResult, 'skipped'> {
 
 const CHUNK = 2000;
 
-/** The file as text bytes: gunzipped when it is gzip (by its first two bytes, whatever its name). */
-async function openInput(path: string): Promise<Readable> {
+/** The file as text bytes: gunzipped when it is gzip (by its first two bytes, whatever its name); `file` counts the bytes read. */
+async function openInput(path: string): Promise<{ text: Readable; file: ReadStream }> {
   const handle = await open(path, 'r');
   const head = Buffer.alloc(2);
   await handle.read(head, 0, 2, 0);
   await handle.close();
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  if (head[0] !== 0x1f || head[1] !== 0x8b) return file;
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return { text: file, file };
   const gunzip = createGunzip();
   file.on('error', (err) => gunzip.destroy(err));
-  return file.pipe(gunzip);
+  return { text: file.pipe(gunzip), file };
 }
 
-async function write(out: WriteStream | NodeJS.WriteStream, data: string): Promise<void> {
-  if (!out.write(data)) await once(out, 'drain');
+/** Writes, waiting when the stream is full; `written` is called once the data is out of the stream. */
+async function write(out: WriteStream | NodeJS.WriteStream, data: string | Uint8Array, written?: () => void): Promise<void> {
+  if (!out.write(data, written)) await once(out, 'drain');
+}
+
+/** A chunk's results as output text or bytes (CSV or NDJSON in `out`; NDJSON in `json` when both are written). */
+interface Written {
+  out: string | Uint8Array;
+  json?: string | Uint8Array;
+  count: number;
+}
+
+/** What scores the chunks: the scoring threads (ScoringPool) or this thread. */
+interface Scorer {
+  score(records: readonly TrafficRecord[]): Promise<void>;
+  finish(): Promise<SummaryBuilder>;
+  close(): Promise<void>;
+}
+
+/** Scoring on the reading thread: no thread to start, for small inputs (and the reference the threads are tested against). */
+async function inThread(modelDir: string, version: string, format: 'csv' | 'ndjson' | 'both', write: (w: Written) => Promise<void>): Promise<Scorer> {
+  const bundle = await loadVersion(modelDir, version);
+  const summary = new SummaryBuilder(bundle.flagRate);
+  return {
+    async score(chunk) {
+      const results = bundle.scoreMany(chunk);
+      let text = '';
+      let json = '';
+      for (let i = 0; i < chunk.length; i++) {
+        summary.add(chunk[i], results[i]);
+        const r = results[i];
+        text += format === 'ndjson' ? `${JSON.stringify(r)}\n` : `${csvCell(String(r.id ?? ''))},${csvCell(r.src_ip)},${resultCells(r)}\n`;
+        if (format === 'both') json += `${JSON.stringify(r)}\n`;
+      }
+      await write({ out: text, json: format === 'both' ? json : undefined, count: chunk.length });
+    },
+    finish: async () => summary,
+    close: async () => {},
+  };
 }
 
 export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult> {
   const started = performance.now();
   const ndjson = options.output?.endsWith('.ndjson') ?? false;
-  const bundle = await loadVersion(options.modelDir, await readCurrent(options.modelDir));
+  const threads = options.threads ?? availableParallelism();
+  // One version for every thread, read once: a training run committing meanwhile cannot split the file.
+  const modelVersion = await readCurrent(options.modelDir);
+  const fileBytes = (await stat(options.input)).size;
   const input = await openInput(options.input);
   const tmp = options.output === null ? null : `${options.output}.tmp-${process.pid}`;
   const file = tmp === null ? null : await open(tmp, 'wx');
@@ -75,70 +125,63 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
   const jsonFile = jsonTmp === null ? null : await open(jsonTmp, 'wx');
   const jsonOut = jsonFile?.createWriteStream({ flush: true }) ?? null;
   const jsonFlusher = jsonFile === null ? null : new Flusher(jsonFile);
-  const summary = new SummaryBuilder(bundle.flagRate);
+  const outputFormat = ndjson ? 'ndjson' : jsonOut ? 'both' : 'csv';
   let reader: FormatReader | null = null;
+  let scorer: Scorer | null = null;
   let records = 0;
   let lastProgress = started;
+  const writeChunk = async (w: Written, recycle?: (buffer: ArrayBuffer) => void): Promise<void> => {
+    const json = w.json;
+    if (jsonOut !== null && json !== undefined) await write(jsonOut, json, () => jsonFlusher!.written(typeof json === 'string' ? Buffer.byteLength(json) : json.byteLength));
+    const data = w.out;
+    await write(out, data, () => {
+      if (typeof data === 'string') flusher?.written(Buffer.byteLength(data));
+      else {
+        flusher?.written(data.byteLength);
+        recycle?.(data.buffer as ArrayBuffer);
+      }
+    });
+    records += w.count;
+    const now = performance.now();
+    if (options.onProgress && now - lastProgress >= 1000) {
+      lastProgress = now;
+      options.onProgress(records, (now - started) / 1000, input.file.bytesRead, fileBytes);
+    }
+  };
   try {
+    if (threads === 0) scorer = await inThread(options.modelDir, modelVersion, outputFormat, writeChunk);
+    else {
+      const init: WorkerInit = { modelDir: options.modelDir, version: modelVersion, header: [], input: 'packed', output: outputFormat };
+      const limits = threadLimits(await bundleBytes(options.modelDir, modelVersion));
+      const pool: ScoringPool = new ScoringPool(init, threads, limits, (r) => writeChunk(r, (b) => pool.spareOutputs.length < 4 * threads && pool.spareOutputs.push(b)), options.signal);
+      scorer = pool;
+    }
     if (!ndjson) await write(out, `${['id', 'src_ip', ...RESULT_COLUMNS].join(',')}\n`);
-    const chunks = recordChunks(input, options.format, { chunkSize: CHUNK, formatOptions: options.formatOptions, onReader: (r) => (reader = r) });
+    const chunks = recordChunks(input.text, options.format, { chunkSize: CHUNK, formatOptions: options.formatOptions, onReader: (r) => (reader = r) });
     for await (const chunk of chunks) {
       options.signal?.throwIfAborted();
-      const results = bundle.scoreMany(chunk);
-      let text = '';
-      let json = '';
-      for (let i = 0; i < chunk.length; i++) {
-        summary.add(chunk[i], results[i]);
-        const r = results[i];
-        text += ndjson ? `${JSON.stringify(r)}\n` : `${csvCell(String(r.id ?? ''))},${csvCell(r.src_ip)},${resultCells(r)}\n`;
-        if (jsonOut !== null) json += `${JSON.stringify(r)}\n`;
-      }
-      records += chunk.length;
-      await write(out, text);
-      flusher?.written(Buffer.byteLength(text));
-      if (jsonOut !== null) {
-        await write(jsonOut, json);
-        jsonFlusher!.written(Buffer.byteLength(json));
-      }
-      const now = performance.now();
-      if (options.onProgress && now - lastProgress >= 1000) {
-        lastProgress = now;
-        options.onProgress(records, (now - started) / 1000);
-      }
+      await scorer.score(chunk);
     }
     options.signal?.throwIfAborted();
-    if (file !== null) {
-      await flusher!.settled();
-      out.end();
-      await once(out, 'close');
-      await rename(tmp!, options.output!);
-    }
-    if (jsonOut !== null) {
-      await jsonFlusher!.settled();
-      jsonOut.end();
-      await once(jsonOut, 'close');
-      await rename(jsonTmp!, options.ndjsonOutput!);
-    }
+    const summary = await scorer.finish();
+    if (jsonOut !== null) await finishOutput(jsonOut, jsonFlusher!, jsonTmp!, options.ndjsonOutput!);
+    if (file !== null) await finishOutput(out as WriteStream, flusher!, tmp!, options.output!);
+    const done = reader as FormatReader | null;
+    return {
+      records,
+      seconds: (performance.now() - started) / 1000,
+      modelVersion,
+      summary: summary.build(),
+      skipped: { ...(done?.skipped ?? {}) },
+      notes: { ...(done?.notes ?? {}) },
+    };
   } catch (err) {
-    if (file !== null) {
-      (out as WriteStream).destroy();
-      await rm(tmp!, { force: true });
-    }
-    if (jsonOut !== null) {
-      jsonOut.destroy();
-      await rm(jsonTmp!, { force: true });
-    }
+    if (file !== null) await discardOutput(out as WriteStream, tmp!);
+    if (jsonOut !== null) await discardOutput(jsonOut, jsonTmp!);
     throw err;
   } finally {
-    input.destroy();
+    input.text.destroy();
+    input.file.destroy();
+    await scorer?.close();
   }
-  const done = reader as FormatReader | null;
-  return {
-    records,
-    seconds: (performance.now() - started) / 1000,
-    modelVersion: bundle.version,
-    summary: summary.build(),
-    skipped: { ...(done?.skipped ?? {}) },
-    notes: { ...(done?.notes ?? {}) },
-  };
 }
