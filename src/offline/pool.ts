@@ -104,10 +104,13 @@ export class ScoringPool {
     }
   }
 
-  /** Sends a chunk to be scored, first waiting while too many are in flight. */
+  /**
+   * Sends a chunk to be scored, waiting while too many are in flight. Packed before the wait: the
+   * records die young, instead of surviving the wait into the old generation.
+   */
   async score(records: readonly TrafficRecord[]): Promise<void> {
-    await this.waitFor(() => this.sent - this.written < this.maxInFlight);
     const packed = packRecords(records, this.spareNums.pop());
+    await this.waitFor(() => this.sent - this.written < this.maxInFlight);
     const reuse = this.spareOutputs.pop();
     const transfer = [packed.nums.buffer as ArrayBuffer];
     if (reuse) transfer.push(reuse);

@@ -50,15 +50,15 @@ export class LineSplitter {
   where(n: number): string {
     return `${this.format} line ${n}`;
   }
-}
 
-/** Runs `fn`, placing a RecordError it throws at the line. */
-export function atLine<T>(where: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof RecordError && err.location === undefined) throw err.at(where);
-    throw err;
+  /** Runs `fn`, placing a RecordError it throws at line `n` (the place is written only then: not for every line read). */
+  at<T>(n: number, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof RecordError && err.location === undefined) throw err.at(this.where(n));
+      throw err;
+    }
   }
 }
 
@@ -91,7 +91,7 @@ export abstract class LineReader {
   private take(text: string, final: boolean): TrafficRecord[] {
     const out: TrafficRecord[] = [];
     this.lines.push(text, final, (line, n) => {
-      const r = atLine(this.lines.where(n), () => this.parseLine(line, n));
+      const r = this.lines.at(n, () => this.parseLine(line, n));
       if (r !== null) out.push(r);
     });
     return out;

@@ -6,7 +6,7 @@
  */
 import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, country, epochMillis, fail, makeRecord, port, uint } from './build.js';
-import { LineSplitter, atLine } from './lines.js';
+import { LineSplitter } from './lines.js';
 import { protocolName } from './protocols.js';
 import type { FormatReader, RecordFormat } from './types.js';
 import { Stitcher } from './vpc-stitch.js';
@@ -50,7 +50,7 @@ class OcsfReader implements FormatReader {
 
   private take(text: string, final: boolean): TrafficRecord[] {
     const out: TrafficRecord[] = [];
-    this.lines.push(text, final, (line, n) => atLine(this.lines.where(n), () => this.event(line, n, out)));
+    this.lines.push(text, final, (line, n) => this.lines.at(n, () => this.event(line, n, out)));
     return out;
   }
 

@@ -7,7 +7,7 @@
  */
 import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, epochSeconds, fail, isAbsent, port, uint } from './build.js';
-import { atLine, LineSplitter } from './lines.js';
+import { LineSplitter } from './lines.js';
 import { protocolName } from './protocols.js';
 import type { FormatOptions, FormatReader, RecordFormat } from './types.js';
 import { type Flow, Stitcher } from './vpc-stitch.js';
@@ -70,9 +70,10 @@ class VpcFlowReader implements FormatReader {
     return { stitched_sessions: this.stitcher.stitched, one_way_flows: this.stitcher.oneWay };
   }
 
-  // Column of each field this reader uses, -1 when the format lacks it.
+  // Column of each field this reader uses; past the last column when the format lacks it (a negative
+  // index would be a property lookup, slow on every line).
   private setColumns(names: readonly string[]): void {
-    const at = (n: string): number => names.indexOf(n);
+    const at = (n: string): number => (names.includes(n) ? names.indexOf(n) : names.length);
     this.columns = [
       at('srcaddr'),
       at('dstaddr'),
@@ -109,13 +110,13 @@ class VpcFlowReader implements FormatReader {
       if (this.columns === null || looksLikeHeader(line)) {
         if (looksLikeHeader(line)) {
           const names = line.trim().split(/\s+/);
-          atLine(this.lines.where(n), () => checkFields(names, 'header'));
+          this.lines.at(n, () => checkFields(names, 'header'));
           if (this.options.fields === undefined) this.setColumns(names);
           return;
         }
         this.setColumns(VPC_DEFAULT_FIELDS);
       }
-      const flow = atLine(this.lines.where(n), () => this.flow(line, n));
+      const flow = this.lines.at(n, () => this.flow(line, n));
       if (flow !== null) this.stitcher.add(flow, out);
     });
     return out;
@@ -126,7 +127,23 @@ class VpcFlowReader implements FormatReader {
     if (f.length !== this.width) {
       throw new RecordError('record', `must have ${this.width} space-separated fields (${this.width === 14 ? 'the default version-2 format' : 'as its header names'}), got ${f.length}`);
     }
-    const [src, dst, sp, dp, proto, by, start, end, action, status, iface, flags, direction, pktSrc, pktDst] = this.columns!.map((c) => (c < 0 ? undefined : f[c]));
+    // A field the format lacks has the column past the last: undefined.
+    const c = this.columns!;
+    const src: string | undefined = f[c[0]];
+    const dst: string | undefined = f[c[1]];
+    const sp: string | undefined = f[c[2]];
+    const dp: string | undefined = f[c[3]];
+    const proto: string | undefined = f[c[4]];
+    const by: string | undefined = f[c[5]];
+    const start: string | undefined = f[c[6]];
+    const end: string | undefined = f[c[7]];
+    const action: string | undefined = f[c[8]];
+    const status: string | undefined = f[c[9]];
+    const iface: string | undefined = f[c[10]];
+    const flags: string | undefined = f[c[11]];
+    const direction: string | undefined = f[c[12]];
+    const pktSrc: string | undefined = f[c[13]];
+    const pktDst: string | undefined = f[c[14]];
     if (status === 'NODATA' || status === 'SKIPDATA') {
       this.skipped[status] = (this.skipped[status] ?? 0) + 1;
       return null;
