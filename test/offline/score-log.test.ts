@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/ml/data/dataset.js';
 import type { TrafficRecord } from '../../src/ml/data/record.js';
 import { scoreLog } from '../../src/offline/score-log.js';
-import { asAlb, asVpcFlow } from '../fixtures/recast.js';
+import { asAlb, asVpcFlow, SERVER } from '../fixtures/recast.js';
 import { REAL_DATASET } from '../fixtures/synthetic.js';
 import { COMMITTED_MODELS } from '../helpers/app.js';
 
@@ -47,5 +47,64 @@ describe('scoreLog (npm run score --format)', () => {
     const badOut = join(dir, 'bad.csv');
     await expect(scoreLog({ input: bad, format: 'alb', output: badOut, modelDir: COMMITTED_MODELS })).rejects.toThrow('alb line 1: type must be one of http, https, h2, grpcs, ws, wss, got "gopher"');
     await expect(readFile(badOut)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('writes the same bytes, summary and counts on scoring threads as on the reading thread, from plain and gzipped input', async () => {
+    // Enough sessions for several chunks on each of two threads: the dataset's sessions, each round
+    // 601 s later (no two overlap on one 5-tuple), and three flows seen one way.
+    const sessions = Array.from({ length: 5000 }, (_, k) => {
+      const r = records[k % records.length];
+      const shift = Math.floor(k / records.length) * 601_000;
+      return { ...r, creationMs: r.creationMs + shift, endMs: r.endMs + shift };
+    });
+    const oneWay = [
+      '2 123456789012 eni-0a1b2c3d4e5f67890 198.51.100.7 10.0.0.5 51000 22 6 3 180 1700000000 1700000060 REJECT OK',
+      `2 123456789012 eni-0a1b2c3d4e5f67890 ${SERVER} 8.8.8.8 443 50000 6 5 900 1700000000 1700000060 ACCEPT OK`,
+      '2 123456789012 eni-0a1b2c3d4e5f67890 - - - - - - - 1700000000 1700000060 - NODATA',
+    ];
+    const log = `${asVpcFlow(sessions)}${oneWay.join('\n')}\n`;
+    const plain = join(dir, 'many.log');
+    const gz = join(dir, 'many.log.gz');
+    await writeFile(plain, log);
+    await writeFile(gz, gzipSync(log));
+    const run = async (input: string, threads: number, name: string) => {
+      const output = join(dir, `${name}.csv`);
+      const ndjsonOutput = join(dir, `${name}.ndjson`);
+      const result = await scoreLog({ input, format: 'vpc-flow', output, ndjsonOutput, modelDir: COMMITTED_MODELS, threads });
+      return { result: { ...result, seconds: 0 }, csv: await readFile(output, 'utf8'), ndjson: await readFile(ndjsonOutput, 'utf8') };
+    };
+    const reference = await run(plain, 0, 'one');
+    const { stitched_sessions: stitched, one_way_flows: oneWayFlows } = reference.result.notes;
+    expect(stitched).toBeGreaterThan(4990);
+    expect(oneWayFlows).toBeGreaterThanOrEqual(2);
+    expect(reference.result.records).toBe(stitched + oneWayFlows);
+    expect(reference.result.skipped).toEqual({ NODATA: 1 });
+    expect(reference.csv.trimEnd().split('\n')).toHaveLength(reference.result.records + 1);
+    for (const [input, name] of [
+      [plain, 'threads'],
+      [gz, 'threads-gz'],
+    ] as const) {
+      const threaded = await run(input, 2, name);
+      expect(threaded.csv).toBe(reference.csv);
+      expect(threaded.ndjson).toBe(reference.ndjson);
+      expect(threaded.result).toEqual(reference.result);
+    }
+    // NDJSON alone (the CLI's .ndjson output) is the same lines too
+    const alone = join(dir, 'alone.ndjson');
+    await scoreLog({ input: gz, format: 'vpc-flow', output: alone, modelDir: COMMITTED_MODELS, threads: 2 });
+    expect(await readFile(alone, 'utf8')).toBe(reference.ndjson);
+  });
+
+  it('stops when aborted, on scoring threads as on the reading thread, leaving no output and no temp file', async () => {
+    const input = join(dir, 'abort.log');
+    await writeFile(input, asVpcFlow(records));
+    const sub = await mkdtemp(join(dir, 'abort-'));
+    for (const threads of [0, 2]) {
+      const signal = AbortSignal.abort(new Error('interrupted by SIGINT'));
+      await expect(scoreLog({ input, format: 'vpc-flow', output: join(sub, 'out.csv'), ndjsonOutput: join(sub, 'out.ndjson'), modelDir: COMMITTED_MODELS, threads, signal })).rejects.toThrow(
+        'interrupted by SIGINT',
+      );
+    }
+    expect(await readdir(sub)).toEqual([]);
   });
 });
