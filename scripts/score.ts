@@ -51,7 +51,6 @@ async function main(): Promise<void> {
   const format = values.format!;
   if (!isFormatName(format)) throw new Error(`--format must be one of ${FORMAT_NAMES.join(', ')}, got "${format}"`);
   const streamed = format !== 'cloudwatch' || values.data.endsWith('.gz');
-  if (streamed && onError === 'skip') throw new Error('--on-error skip applies to the dataset CSV (--format cloudwatch, not gzipped); a log stops at its first bad line');
   // A signal stops the run like any failure: the temp output is removed before the process exits.
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -65,7 +64,7 @@ async function main(): Promise<void> {
   const onProgress = (records: number, seconds: number) => process.stderr.write(`[${seconds.toFixed(0)} s] ${fmt(records)} records, ${fmt(records / seconds)} records/s\n`);
   const common = { signal: stop.signal, input: values.data, output: values.out ?? null, modelDir: values['model-dir']!, onProgress };
   const logResult = streamed
-    ? await scoreLog({ ...common, threads, format: format === 'cloudwatch' ? 'csv' : format, formatOptions: values.fields === undefined ? {} : { fields: values.fields } })
+    ? await scoreLog({ ...common, threads, onError, maxErrors, format: format === 'cloudwatch' ? 'csv' : format, formatOptions: values.fields === undefined ? {} : { fields: values.fields } })
     : null;
   const fileResult = streamed ? null : await scoreFile({ ...common, threads, onError, maxErrors });
   const result = (logResult ?? fileResult)!;
@@ -77,9 +76,10 @@ async function main(): Promise<void> {
   ];
   if (values.out) lines.splice(1, 0, `written to ${values.out}`);
   if (onError === 'skip') {
-    lines.push(`skipped ${fmt(fileResult!.skipped.length)} bad records`);
-    for (const k of fileResult!.skipped.slice(0, LISTED_SKIPS)) lines.push(`  line ${k.line}: ${k.field} = ${JSON.stringify(k.value)} (${k.message})`);
-    if (fileResult!.skipped.length > LISTED_SKIPS) lines.push(`  ... ${fmt(fileResult!.skipped.length - LISTED_SKIPS)} more`);
+    const bad = logResult?.badLines ?? fileResult!.skipped;
+    lines.push(`skipped ${fmt(bad.length)} bad ${logResult ? 'lines' : 'records'}`);
+    for (const k of bad.slice(0, LISTED_SKIPS)) lines.push(`  line ${k.line}: ${k.field} = ${JSON.stringify(k.value)} (${k.message})`);
+    if (bad.length > LISTED_SKIPS) lines.push(`  ... ${fmt(bad.length - LISTED_SKIPS)} more`);
   }
   if (logResult !== null) {
     const counts = Object.entries({ ...logResult.skipped, ...logResult.notes }).filter(([, n]) => n > 0);

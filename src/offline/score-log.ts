@@ -20,12 +20,12 @@ import { createGunzip } from 'node:zlib';
 import { readCurrent } from '../ml/bundle/current.js';
 import { loadVersion } from '../ml/bundle/store.js';
 import type { FormatOptions, FormatReader } from '../ml/data/formats/index.js';
-import { recordChunks, type StreamFormat } from '../ml/data/record-stream.js';
+import { recordChunks, type SkippedRecord, type StreamFormat } from '../ml/data/record-stream.js';
 import { SummaryBuilder } from '../ml/insight/summary.js';
 import type { TrafficRecord } from '../ml/data/record.js';
 import { csvCell, discardOutput, finishOutput, Flusher, RESULT_COLUMNS, resultCells } from './format.js';
 import { ScoringPool } from './pool.js';
-import { bundleBytes, type ScoreFileResult, threadLimits } from './score-file.js';
+import { bundleBytes, DEFAULT_MAX_ERRORS, type ScoreFileResult, threadLimits } from './score-file.js';
 import type { WorkerInit } from './worker.js';
 
 export interface ScoreLogOptions {
@@ -42,15 +42,21 @@ export interface ScoreLogOptions {
   threads?: number;
   /** about once a second: the records written so far, and the input file's bytes read of its size (gzip: compressed bytes) */
   onProgress?: (records: number, seconds: number, bytesRead: number, fileBytes: number) => void;
+  /** stop: the first bad line fails the run (default); skip: bad lines are reported (badLines) and left out */
+  onError?: 'stop' | 'skip';
+  /** skip mode: more bad lines than this fails the run; default 1,000 */
+  maxErrors?: number;
   /** stops the run (SIGINT, SIGTERM) between chunks: it fails with the signal's reason and leaves no output behind */
   signal?: AbortSignal;
 }
 
-/** skipped: here the lines a format skips by design, not bad records (a log stops at its first bad line). */
+/** skipped: here the lines a format skips by design; the bad lines of skip mode are badLines. */
 export interface ScoreLogResult extends Omit<ScoreFileResult, 'skipped'> {
   /** lines skipped by design and what the reader did (vpc-flow: sessions stitched, one-way flows) */
   skipped: Readonly<Record<string, number>>;
   notes: Readonly<Record<string, number>>;
+  /** skip mode: the bad lines left out, in input order (line, field, value shortened, message) */
+  badLines: SkippedRecord[];
 }
 
 const CHUNK = 2000;
@@ -130,6 +136,8 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
   let scorer: Scorer | null = null;
   let records = 0;
   let lastProgress = started;
+  const badLines: SkippedRecord[] = [];
+  const skip = options.onError === 'skip' ? { onSkip: (s: SkippedRecord) => void badLines.push(s), maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS } : {};
   const writeChunk = async (w: Written, recycle?: (buffer: ArrayBuffer) => void): Promise<void> => {
     const json = w.json;
     if (jsonOut !== null && json !== undefined) await write(jsonOut, json, () => jsonFlusher!.written(typeof json === 'string' ? Buffer.byteLength(json) : json.byteLength));
@@ -157,7 +165,7 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
       scorer = pool;
     }
     if (!ndjson) await write(out, `${['id', 'src_ip', ...RESULT_COLUMNS].join(',')}\n`);
-    const chunks = recordChunks(input.text, options.format, { chunkSize: CHUNK, formatOptions: options.formatOptions, onReader: (r) => (reader = r) });
+    const chunks = recordChunks(input.text, options.format, { chunkSize: CHUNK, formatOptions: options.formatOptions, onReader: (r) => (reader = r), ...skip });
     for await (const chunk of chunks) {
       options.signal?.throwIfAborted();
       await scorer.score(chunk);
@@ -174,6 +182,7 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
       summary: summary.build(),
       skipped: { ...(done?.skipped ?? {}) },
       notes: { ...(done?.notes ?? {}) },
+      badLines,
     };
   } catch (err) {
     if (file !== null) await discardOutput(out as WriteStream, tmp!);

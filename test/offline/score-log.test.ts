@@ -107,4 +107,33 @@ describe('scoreLog (npm run score --format)', () => {
     }
     expect(await readdir(sub)).toEqual([]);
   });
+
+  it('skip mode leaves bad lines out and reports each with its line, field and value; past max_errors it fails, leaving no output', async () => {
+    const lines = asVpcFlow(records.slice(0, 10)).trimEnd().split('\n');
+    // line 3 (the first session's second record): a bad address; line 6: bytes too large; line 9: a field short
+    lines[2] = lines[2].replace(SERVER, '10.0.0.300');
+    lines[5] = lines[5].replace(/ \d+ (\d+ \d+ ACCEPT)/, ' 123456789012345678901 $1');
+    lines[8] = lines[8].replace(/ OK$/, '');
+    const input = join(dir, 'bad-lines.log');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const output = join(dir, 'bad-lines.csv');
+    for (const threads of [0, 2]) {
+      const result = await scoreLog({ input, format: 'vpc-flow', output, modelDir: COMMITTED_MODELS, threads, onError: 'skip' });
+      expect(result.badLines.map(({ line, field, value }) => ({ line, field, value }))).toEqual([
+        { line: 3, field: 'srcaddr', value: '10.0.0.300' },
+        { line: 6, field: 'bytes', value: '123456789012345678901' },
+        { line: 9, field: 'record', value: `${lines[8].slice(0, 64)}…` },
+      ]);
+      expect(result.badLines[1].message).toMatch(/^vpc-flow line 6: bytes is too large/);
+      // the other record of each broken session is scored one way
+      expect(result.notes).toEqual({ stitched_sessions: 7, one_way_flows: 3 });
+      expect((await readFile(output, 'utf8')).trimEnd().split('\n')).toHaveLength(1 + 10);
+    }
+    const strict = join(dir, 'strict.csv');
+    await expect(scoreLog({ input, format: 'vpc-flow', output: strict, modelDir: COMMITTED_MODELS, onError: 'skip', maxErrors: 2 })).rejects.toThrow(
+      'more than 2 bad records (max_errors); the next one: vpc-flow line 9: record must have 14 space-separated fields',
+    );
+    await expect(readFile(strict)).rejects.toThrow(/ENOENT/);
+    await expect(scoreLog({ input, format: 'vpc-flow', output: strict, modelDir: COMMITTED_MODELS })).rejects.toThrow('vpc-flow line 3: srcaddr must be an IPv4 or IPv6 address, got "10.0.0.300"');
+  });
 });

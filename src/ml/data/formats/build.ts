@@ -9,7 +9,15 @@ import { countryOf } from '../geo/country.js';
 import { MAX_BYTES, RecordError, shorten, type TrafficRecord } from '../record.js';
 
 export function fail(field: string, expected: string, value: unknown): never {
-  throw new RecordError(field, `must be ${expected}, got ${shorten(value)}`);
+  const err = new RecordError(field, `must be ${expected}, got ${shorten(value)}`);
+  err.value = value;
+  throw err;
+}
+
+function tooLarge(field: string, max: number, value: unknown): never {
+  const err = new RecordError(field, `is too large: at most ${max}, got ${shorten(String(value))}`);
+  err.value = value;
+  throw err;
 }
 
 /** "-" and "" are absent in every AWS log. */
@@ -30,11 +38,11 @@ function digitsOnly(s: string): boolean {
 export function uint(field: string, v: unknown, max: number): number {
   if (typeof v === 'number') {
     if (!Number.isInteger(v) || v < 0) fail(field, 'a non-negative integer', v);
-    if (v > max) throw new RecordError(field, `is too large: at most ${max}, got ${shorten(String(v))}`);
+    if (v > max) tooLarge(field, max, v);
     return v;
   }
   if (typeof v !== 'string' || !digitsOnly(v)) fail(field, 'a non-negative integer', v);
-  if (v.length > String(max).length || Number(v) > max) throw new RecordError(field, `is too large: at most ${max}, got ${shorten(v)}`);
+  if (v.length > String(max).length || Number(v) > max) tooLarge(field, max, v);
   return Number(v);
 }
 

@@ -3,6 +3,7 @@
  * CRLF or LF, blank lines skipped, a line longer than the limit refused with its number.
  */
 import { RecordError, type TrafficRecord } from '../record.js';
+import type { BadRecordHandler } from './types.js';
 
 export const MAX_LINE = 64 * 1024;
 
@@ -11,9 +12,11 @@ export class LineSplitter {
   private line = 0;
   private started = false;
 
+  /** @param onBad skip mode: a bad line's error is handed here (placed at its line) and the line left out */
   constructor(
     private readonly format: string,
     private readonly maxLine = MAX_LINE,
+    private readonly onBad?: BadRecordHandler,
   ) {}
 
   /** Calls `each` for every complete non-blank line; `final` takes the last line without its line end. */
@@ -60,6 +63,20 @@ export class LineSplitter {
       throw err;
     }
   }
+
+  /**
+   * The record(s) of line `n` made by `fn`, its error placed at the line. In skip mode a bad line is
+   * reported (the offending value, or the line itself when the check had none) and null returned.
+   */
+  record<T>(n: number, line: string, fn: () => T): T | null {
+    try {
+      return this.at(n, fn);
+    } catch (err) {
+      if (this.onBad === undefined || !(err instanceof RecordError)) throw err;
+      this.onBad(err, n, (field) => (field === err.field && err.value !== undefined ? err.value : line));
+      return null;
+    }
+  }
 }
 
 /** A reader of one record per line, for formats with no state across lines but an optional header. */
@@ -68,8 +85,8 @@ export abstract class LineReader {
   readonly skipped: Record<string, number> = {};
   readonly notes: Record<string, number> = {};
 
-  constructor(format: string, maxLine?: number) {
-    this.lines = new LineSplitter(format, maxLine);
+  constructor(format: string, maxLine?: number, onBad?: BadRecordHandler) {
+    this.lines = new LineSplitter(format, maxLine, onBad);
   }
 
   /** The record of one line, or null when the line is skipped (a header, a comment). */
@@ -91,7 +108,7 @@ export abstract class LineReader {
   private take(text: string, final: boolean): TrafficRecord[] {
     const out: TrafficRecord[] = [];
     this.lines.push(text, final, (line, n) => {
-      const r = this.lines.at(n, () => this.parseLine(line, n));
+      const r = this.lines.record(n, line, () => this.parseLine(line, n));
       if (r !== null) out.push(r);
     });
     return out;

@@ -62,7 +62,7 @@ class VpcFlowReader implements FormatReader {
   readonly skipped: Record<string, number> = {};
 
   constructor(private readonly options: FormatOptions) {
-    this.lines = new LineSplitter('vpc-flow', options.maxLineSize);
+    this.lines = new LineSplitter('vpc-flow', options.maxLineSize, options.onBad);
     if (options.fields !== undefined) this.setColumns(parseFormatString(options.fields));
   }
 
@@ -116,7 +116,7 @@ class VpcFlowReader implements FormatReader {
         }
         this.setColumns(VPC_DEFAULT_FIELDS);
       }
-      const flow = this.lines.at(n, () => this.flow(line, n));
+      const flow = this.lines.record(n, line, () => this.flow(line, n));
       if (flow !== null) this.stitcher.add(flow, out);
     });
     return out;
