@@ -34,6 +34,14 @@ function digitsOnly(s: string): boolean {
   return true;
 }
 
+/** The digits of each limit uint() is called with, counted once: String(max) on every call cost more than the check. */
+const DIGITS = new Map<number, number>();
+function digits(max: number): number {
+  let d = DIGITS.get(max);
+  if (d === undefined) DIGITS.set(max, (d = String(max).length));
+  return d;
+}
+
 /** A non-negative integer up to max, from a string or JSON number. */
 export function uint(field: string, v: unknown, max: number): number {
   if (typeof v === 'number') {
@@ -42,7 +50,7 @@ export function uint(field: string, v: unknown, max: number): number {
     return v;
   }
   if (typeof v !== 'string' || !digitsOnly(v)) fail(field, 'a non-negative integer', v);
-  if (v.length > String(max).length || Number(v) > max) tooLarge(field, max, v);
+  if (v.length > digits(max) || Number(v) > max) tooLarge(field, max, v);
   return Number(v);
 }
 
