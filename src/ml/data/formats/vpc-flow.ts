@@ -58,6 +58,10 @@ class VpcFlowReader implements FormatReader {
   private readonly lines: LineSplitter;
   private readonly stitcher = new Stitcher();
   private columns: number[] | null = null;
+  /** for each column of a line, the place of its value in `values` (-1: a field this reader does not use) */
+  private slots = new Int8Array(0);
+  /** the used fields of the line being read, in the order of `columns` (undefined: the format lacks it) */
+  private readonly values: (string | undefined)[] = new Array(15).fill(undefined);
   private width = 0;
   readonly skipped: Record<string, number> = {};
 
@@ -70,10 +74,9 @@ class VpcFlowReader implements FormatReader {
     return { stitched_sessions: this.stitcher.stitched, one_way_flows: this.stitcher.oneWay };
   }
 
-  // Column of each field this reader uses; past the last column when the format lacks it (a negative
-  // index would be a property lookup, slow on every line).
+  // Column of each field this reader uses; -1 when the format lacks it.
   private setColumns(names: readonly string[]): void {
-    const at = (n: string): number => (names.includes(n) ? names.indexOf(n) : names.length);
+    const at = (n: string): number => names.indexOf(n);
     this.columns = [
       at('srcaddr'),
       at('dstaddr'),
@@ -92,6 +95,11 @@ class VpcFlowReader implements FormatReader {
       at('pkt-dstaddr'),
     ];
     this.width = names.length;
+    this.slots = new Int8Array(names.length).fill(-1);
+    this.columns.forEach((column, slot) => {
+      if (column >= 0) this.slots[column] = slot;
+    });
+    this.values.fill(undefined);
   }
 
   push(text: string): TrafficRecord[] {
@@ -123,27 +131,37 @@ class VpcFlowReader implements FormatReader {
   }
 
   private flow(line: string, n: number): Flow | null {
-    const f = line.split(' ');
-    if (f.length !== this.width) {
-      throw new RecordError('record', `must have ${this.width} space-separated fields (${this.width === 14 ? 'the default version-2 format' : 'as its header names'}), got ${f.length}`);
+    // The fields split at single spaces (as line.split(' ') would), only the used ones kept: no array
+    // and no strings of unused fields for every line.
+    const f = this.values;
+    const slots = this.slots;
+    let count = 0;
+    for (let pos = 0; ; pos++) {
+      const space = line.indexOf(' ', pos);
+      const slot = count < slots.length ? slots[count] : -1;
+      count++;
+      if (slot >= 0) f[slot] = line.slice(pos, space < 0 ? line.length : space);
+      if (space < 0) break;
+      pos = space;
     }
-    // A field the format lacks has the column past the last: undefined.
-    const c = this.columns!;
-    const src: string | undefined = f[c[0]];
-    const dst: string | undefined = f[c[1]];
-    const sp: string | undefined = f[c[2]];
-    const dp: string | undefined = f[c[3]];
-    const proto: string | undefined = f[c[4]];
-    const by: string | undefined = f[c[5]];
-    const start: string | undefined = f[c[6]];
-    const end: string | undefined = f[c[7]];
-    const action: string | undefined = f[c[8]];
-    const status: string | undefined = f[c[9]];
-    const iface: string | undefined = f[c[10]];
-    const flags: string | undefined = f[c[11]];
-    const direction: string | undefined = f[c[12]];
-    const pktSrc: string | undefined = f[c[13]];
-    const pktDst: string | undefined = f[c[14]];
+    if (count !== this.width) {
+      throw new RecordError('record', `must have ${this.width} space-separated fields (${this.width === 14 ? 'the default version-2 format' : 'as its header names'}), got ${count}`);
+    }
+    const src = f[0];
+    const dst = f[1];
+    const sp = f[2];
+    const dp = f[3];
+    const proto = f[4];
+    const by = f[5];
+    const start = f[6];
+    const end = f[7];
+    const action = f[8];
+    const status = f[9];
+    const iface = f[10];
+    const flags = f[11];
+    const direction = f[12];
+    const pktSrc = f[13];
+    const pktDst = f[14];
     if (status === 'NODATA' || status === 'SKIPDATA') {
       this.skipped[status] = (this.skipped[status] ?? 0) + 1;
       return null;
