@@ -49,9 +49,17 @@ export function uint(field: string, v: unknown, max: number): number {
     if (v > max) tooLarge(field, max, v);
     return v;
   }
-  if (typeof v !== 'string' || !digitsOnly(v)) fail(field, 'a non-negative integer', v);
-  if (v.length > digits(max) || Number(v) > max) tooLarge(field, max, v);
-  return Number(v);
+  if (typeof v !== 'string' || v.length === 0) fail(field, 'a non-negative integer', v);
+  // The value read with the digits (no Number(v) after): exact, as every limit here has at most 15 digits
+  // and a longer value is too large before its value is looked at.
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) fail(field, 'a non-negative integer', v);
+    n = n * 10 + (c - 48);
+  }
+  if (v.length > digits(max) || n > max) tooLarge(field, max, v);
+  return n;
 }
 
 export function bytes(field: string, v: unknown): number {

@@ -43,7 +43,9 @@ export class LineSplitter {
       if (end - pos > this.maxLine) throw new RecordError('line', `must be at most ${this.maxLine} characters`).at(this.where(this.line));
       const line = buf.slice(pos, end);
       pos = nl + 1;
-      if (line.length === 0 || line.trim() === '') continue;
+      // A line starting with a visible ASCII character is not blank: trim() only for the others.
+      const first = line.charCodeAt(0);
+      if (line.length === 0 || ((first <= 32 || first >= 127) && line.trim() === '')) continue;
       each(line, this.line);
     }
     this.buffer = buf.slice(pos);
