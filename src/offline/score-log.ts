@@ -67,7 +67,10 @@ async function openInput(path: string): Promise<{ text: Readable; file: ReadStre
   const head = Buffer.alloc(2);
   await handle.read(head, 0, 2, 0);
   await handle.close();
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  // 64 KB reads, not 256 KB: a 256 KB string is a large object, made in the old generation, and every
+  // line and field sliced from it keeps it alive; parsing 1,000,000 flow lines took 8.4 s with 256 KB
+  // reads and 3.7-4.9 s with 64 KB (--max-semi-space-size=4, measured on a loaded 2-core VM).
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
   if (head[0] !== 0x1f || head[1] !== 0x8b) return { text: file, file };
   const gunzip = createGunzip();
   file.on('error', (err) => gunzip.destroy(err));
