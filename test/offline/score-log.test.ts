@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -105,6 +105,32 @@ describe('scoreLog (npm run score --format)', () => {
         'interrupted by SIGINT',
       );
     }
+    expect(await readdir(sub)).toEqual([]);
+  });
+
+  it('stops mid-run when aborted on scoring threads, removing the temp outputs', async () => {
+    const sessions = Array.from({ length: 100_000 }, (_, k) => {
+      const r = records[k % records.length];
+      const shift = Math.floor(k / records.length) * 601_000;
+      return { ...r, creationMs: r.creationMs + shift, endMs: r.endMs + shift };
+    });
+    const input = join(dir, 'long.log');
+    await writeFile(input, asVpcFlow(sessions));
+    const sub = await mkdtemp(join(dir, 'mid-'));
+    const stop = new AbortController();
+    const run = scoreLog({ input, format: 'vpc-flow', output: join(sub, 'out.csv'), ndjsonOutput: join(sub, 'out.ndjson'), modelDir: COMMITTED_MODELS, threads: 2, signal: stop.signal });
+    run.catch(() => {}); // awaited below; a failure while polling must not be an unhandled rejection
+    // Mid-run: the temp output holds scored records.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const files = await readdir(sub);
+      const sizes = await Promise.all(files.map((f) => stat(join(sub, f)).then((st) => st.size)));
+      if (sizes.some((size) => size > 100_000) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await readdir(sub)).every((f) => f.includes('.tmp-'))).toBe(true);
+    stop.abort(new Error('interrupted by SIGINT'));
+    await expect(run).rejects.toThrow('interrupted by SIGINT');
     expect(await readdir(sub)).toEqual([]);
   });
 
