@@ -5,10 +5,10 @@
  * to exit) and peak RSS of the scoring process. Targets: vpc-flow at least 0.7x the CSV's records/s,
  * peak RSS under 300 MB.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDataset } from '../src/ml/data/dataset.js';
 import { DATASET_PATH } from '../src/paths.js';
@@ -16,6 +16,21 @@ import { DATASET_PATH } from '../src/paths.js';
 const N = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const ROOT = new URL('..', import.meta.url).pathname;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** The commit measured (and whether the tree differs from it), for the figures' provenance. */
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} (modified)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function peakRssMb(pid: number): number {
   try {
@@ -41,8 +56,8 @@ async function writeLines(path: string, count: number, line: (i: number) => stri
 }
 
 async function run(args: string[]): Promise<{ seconds: number; peak: number }> {
-  // The heap flag given here, so this pid is the one that scores (the script would otherwise run itself again).
-  const child = spawn(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', 'scripts/score.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  // The heap flags given here as scripts/score.ts gives them, so this pid is the one that scores (the script would otherwise run itself again).
+  const child = spawn(process.execPath, ['--max-old-space-size=48', '--max-semi-space-size=4', '--import', 'tsx', 'scripts/score.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let peak = 0;
@@ -79,12 +94,16 @@ async function main(): Promise<void> {
       },
       'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status',
     );
-    console.log(`npm run score (tsx), ${fmt(N)} input records each, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}:`);
+    console.log(`npm run score (tsx), ${fmt(N)} input records each, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, commit ${commit()}, ${availableParallelism()} cores:`);
+    const loads = [load()];
     const a = await run(['--data', csv, '--out', out]);
+    loads.push(load());
     const b = await run(['--data', flow, '--format', 'vpc-flow', '--out', out]);
+    loads.push(load());
     console.log(`  cloudwatch CSV : ${fmt(N / a.seconds).padStart(9)} records/s, peak RSS ${fmt(a.peak)} MB (one scoring thread per core)`);
     console.log(`  vpc-flow       : ${fmt(N / b.seconds).padStart(9)} records/s, peak RSS ${fmt(b.peak)} MB (${fmt(N / 2)} stitched sessions scored)`);
     console.log(`  ratio ${(a.seconds / b.seconds).toFixed(2)}x (target >= 0.7x), peak RSS target < 300 MB`);
+    console.log(`  load average (1, 5, 15 min) before, between and after the runs: ${loads.join(' / ')}`);
   } finally {
     for (const f of [csv, flow, out]) rmSync(f, { force: true });
   }

@@ -229,6 +229,7 @@ export class JobRunner {
       output: this.store.path(job.id, 'results.csv'),
       ndjsonOutput: this.store.path(job.id, 'results.ndjson'),
       modelDir: this.options.modelDir,
+      threads: this.options.threads,
       signal,
       onProgress: (records, seconds) => {
         job = { ...job, records_scored: records, records_read: records, records_per_second: Math.round(records / Math.max(seconds, 1e-3)), eta_seconds: null };

@@ -3,7 +3,9 @@
  * NDJSON (the result object of /batch, one a line), into buffers handed between
  * threads, and to a file flushed to disk as it grows.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { WriteStream } from 'node:fs';
+import { type FileHandle, rename, rm } from 'node:fs/promises';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
 
 export const RESULT_COLUMNS = ['verdict', 'risk_level', 'anomaly_score', 'risk_probability', 'baseline_outlier', 'is_anomaly', 'novel_fields', 'missing_fields', 'reasons', 'model_version'] as const;
@@ -87,4 +89,22 @@ export class Flusher {
     await this.flushing;
     if (this.error !== null) throw this.error;
   }
+}
+
+/**
+ * Puts a finished output in place: the background flush settled (its error thrown), the stream ended
+ * and closed (a stream opened with `flush: true` fsyncs the file before closing it), then the temp file
+ * renamed to its name. Until the rename, a reader of `path` sees the previous file or none.
+ */
+export async function finishOutput(out: WriteStream, flusher: Flusher, tmp: string, path: string): Promise<void> {
+  await flusher.settled();
+  out.end();
+  await once(out, 'close');
+  await rename(tmp, path);
+}
+
+/** Drops an output a failed run was writing: nothing half-written is left behind. */
+export async function discardOutput(out: WriteStream, tmp: string): Promise<void> {
+  out.destroy();
+  await rm(tmp, { force: true });
 }

@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MANIFEST_FILE, readCurrent, VERSIONS_DIR } from '../ml/bundle/current.js';
+import type { Manifest } from '../ml/bundle/manifest.js';
 import { SummaryBuilder, type BatchSummary } from '../ml/insight/summary.js';
 import { BlockReader, readHeader } from './blocks.js';
 import { csvCell, Flusher, RESULT_COLUMNS } from './format.js';
@@ -85,10 +86,15 @@ export function threadLimits(bundleBytes: number): typeof THREAD_LIMITS {
   return { ...THREAD_LIMITS, maxOldGenerationSizeMb: THREAD_LIMITS.maxOldGenerationSizeMb + Math.ceil((3 * bundleBytes) / (1024 * 1024)) };
 }
 
+/** A version's manifest as JSON, unchecked (loading the version checks it), without loading its models. */
+export async function readManifest(modelDir: string, version: string): Promise<Manifest> {
+  return JSON.parse(await readFile(join(modelDir, VERSIONS_DIR, version, MANIFEST_FILE), 'utf8')) as Manifest;
+}
+
 /** The bytes of a version's files, as its manifest lists them (0 when the manifest is unreadable: the load will say why). */
 export async function bundleBytes(modelDir: string, version: string): Promise<number> {
   try {
-    const manifest = JSON.parse(await readFile(join(modelDir, VERSIONS_DIR, version, MANIFEST_FILE), 'utf8')) as { files?: Record<string, { bytes?: unknown }> };
+    const manifest = (await readManifest(modelDir, version)) as { files?: Record<string, { bytes?: unknown }> };
     return Object.values(manifest.files ?? {}).reduce((sum, f) => sum + (typeof f?.bytes === 'number' && f.bytes > 0 ? f.bytes : 0), 0);
   } catch {
     return 0;

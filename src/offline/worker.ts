@@ -16,9 +16,10 @@ import { loadVersion } from '../ml/bundle/store.js';
 import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
 import { CsvError, CsvRecords } from '../ml/data/dataset.js';
 import { parseRecordAt, RecordError, type TrafficRecord } from '../ml/data/record.js';
-import { SummaryBuilder } from '../ml/insight/summary.js';
+import { SummaryBuilder, summaryFit } from '../ml/insight/summary.js';
 import { type SkippedRecord, skippedRecord } from '../ml/data/record-stream.js';
 import { csvCell, OutputBuffer, resultCells } from './format.js';
+import { type PackedRecords, unpackRecords } from './record-pack.js';
 
 export interface WorkerInit {
   modelDir: string;
@@ -26,12 +27,15 @@ export interface WorkerInit {
   version: string;
   /** the CSV header (csv input); the columns CSV output gives a JSON record's values (ndjson, records) */
   header: string[];
-  /** csv: the dataset CSV; ndjson: one JSON record a line; records: the same, placed as records[i] in messages */
-  input?: InputFormat;
+  /** csv: the dataset CSV; ndjson: one JSON record a line; records: the same, placed as records[i] in messages;
+   * packed: records a log format's reader made (score-log.ts), written as id and src_ip in CSV output */
+  input?: InputFormat | 'packed';
   /** both: CSV into `out`, NDJSON into `json` */
   output: 'csv' | 'ndjson' | 'both';
   /** skip: a bad record is reported (`skipped`) and the block goes on; stop (default): the block fails */
   onError?: 'stop' | 'skip';
+  /** a log's format name: the thread's summary then counts never-seen protocols and ports for the training note (insight/fit.ts) */
+  fitFormat?: string;
 }
 export type InputFormat = 'csv' | 'ndjson' | 'records';
 export type { SkippedRecord };
@@ -40,15 +44,18 @@ export type { SkippedRecord };
  * memory pressure" 17 times a million records on the main thread): a block's input comes back with its
  * output (`input`), and an output already written goes out again with a block (`reuse`).
  */
-export type ToScorer = { type: 'block'; seq: number; bytes: Uint8Array; firstLine: number; reuse?: ArrayBuffer } | { type: 'finish' };
+export type ToScorer =
+  | { type: 'block'; seq: number; bytes: Uint8Array; firstLine: number; reuse?: ArrayBuffer }
+  | { type: 'records'; seq: number; packed: PackedRecords; reuse?: ArrayBuffer }
+  | { type: 'finish' };
 export type FromScorer =
   | { type: 'block'; seq: number; out: Uint8Array; json?: Uint8Array; count: number; skipped: SkippedRecord[]; input: ArrayBuffer }
   | { type: 'error'; seq: number; message: string }
   | { type: 'summary'; state: ReturnType<SummaryBuilder['state']> };
 
-const { modelDir, version, header, output, input: inputFormat = 'csv', onError = 'stop' } = workerData as WorkerInit;
+const { modelDir, version, header, output, input: inputFormat = 'csv', onError = 'stop', fitFormat } = workerData as WorkerInit;
 const bundle: ModelBundle = await loadVersion(modelDir, version);
-const summary = new SummaryBuilder(bundle.flagRate);
+const summary = new SummaryBuilder(bundle.flagRate, fitFormat === undefined ? null : summaryFit(bundle, fitFormat));
 const port = parentPort!;
 /** The header's columns, read once: every block's rows go through the same parser. */
 const rows = new CsvRecords();
@@ -170,14 +177,24 @@ function block(bytes: Uint8Array, firstLine: number, reuse?: ArrayBuffer): { out
   return { out: out.bytes(), json: json?.bytes(), count: pending.count, skipped: pending.skipped };
 }
 
+/** Records a log's reader made: nothing to validate, each written as its id and src_ip, then the result (score-log.ts's layout). */
+function recordsBlock(packed: PackedRecords, reuse?: ArrayBuffer): { out: Uint8Array; json?: Uint8Array; count: number; skipped: SkippedRecord[] } {
+  const out = new OutputBuffer(packed.count * 512, reuse);
+  const json = output === 'both' ? new OutputBuffer(packed.count * 1024) : null;
+  const pending = new Pending(out, json);
+  for (const r of unpackRecords(packed)) pending.add(r, output === 'ndjson' ? '' : `${csvCell(String(r.id ?? ''))},${csvCell(r.srcIp)}`);
+  pending.flush();
+  return { out: out.bytes(), json: json?.bytes(), count: pending.count, skipped: pending.skipped };
+}
+
 port.on('message', (m: ToScorer) => {
   if (m.type === 'finish') {
     port.postMessage({ type: 'summary', state: summary.state() } satisfies FromScorer);
     return;
   }
   try {
-    const done = block(m.bytes, m.firstLine, m.reuse);
-    const input = m.bytes.buffer as ArrayBuffer;
+    const done = m.type === 'records' ? recordsBlock(m.packed, m.reuse) : block(m.bytes, m.firstLine, m.reuse);
+    const input = (m.type === 'records' ? m.packed.nums.buffer : m.bytes.buffer) as ArrayBuffer;
     const transfer = [done.out.buffer as ArrayBuffer, input];
     if (done.json) transfer.push(done.json.buffer as ArrayBuffer);
     port.postMessage({ type: 'block', seq: m.seq, ...done, input } satisfies FromScorer, transfer);

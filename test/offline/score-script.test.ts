@@ -12,6 +12,8 @@ import { readCurrent } from '../../src/ml/bundle/current.js';
 import { COMMITTED_MODELS } from '../helpers/app.js';
 import { ROOT, startCollecting } from '../helpers/process.js';
 import { REAL_DATASET } from '../fixtures/synthetic.js';
+import { asVpcFlow } from '../fixtures/recast.js';
+import { readDataset } from '../../src/ml/data/dataset.js';
 
 let dir: string;
 beforeAll(() => {
@@ -101,6 +103,28 @@ describe('npm run score', () => {
       expect(existsSync(out)).toBe(false);
       expect(leftovers(out)).toEqual([]);
     }
+  });
+
+  it('scores a VPC flow log on scoring threads, in skip mode listing each bad line, and exits 1 naming a bundle the threads cannot load', { timeout: 120_000 }, async () => {
+    const log = join(dir, 'flow.log');
+    const lines = asVpcFlow((await readDataset(REAL_DATASET)).slice(0, 20))
+      .trimEnd()
+      .split('\n');
+    lines[4] = lines[4].replace(/ ACCEPT OK$/, ' MAYBE OK');
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const out = join(dir, 'flow.csv');
+    const run = score(['--data', log, '--format', 'vpc-flow', '--on-error', 'skip', '--out', out, '--model-dir', COMMITTED_MODELS, '--threads', '2']);
+    expect(await run.exited, run.logs.join('\n')).toEqual({ code: 0, signal: null });
+    expect(run.logs).toContain('skipped 1 bad lines');
+    expect(run.logs).toContain('  line 5: action = "MAYBE" (vpc-flow line 5: action must be ACCEPT, REJECT or -, got "MAYBE")');
+    expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(1 + 20);
+    const models = await modelsWith('truncated-log', (_json, text) => text.slice(0, 1000), false);
+    const broken = join(dir, 'flow-broken.csv');
+    const failed = score(['--data', log, '--format', 'vpc-flow', '--on-error', 'skip', '--out', broken, '--model-dir', models, '--threads', '2']);
+    expect(await failed.exited).toEqual({ code: 1, signal: null });
+    expect(failed.logs.join('\n')).toMatch(/^score: cannot load model bundle: .*random-forest\.json: sha256 differs from the manifest/m);
+    expect(existsSync(broken)).toBe(false);
+    expect(leftovers(broken)).toEqual([]);
   });
 
   it('removes its temp output and exits non-zero on SIGTERM and SIGINT mid-run', { timeout: 180_000 }, async () => {

@@ -55,6 +55,18 @@ describe('?format=', () => {
     expect(out.at(-1)).toHaveProperty('summary');
   });
 
+  it('streams an ALB log in skip mode: a bad line reported as a skipped line with its field and value, the rest scored', async () => {
+    const log = asAlb(records.slice(0, 5)).replace(/^https /m, 'gopher ');
+    const res = await app.inject({ method: 'POST', url: '/batch?format=alb&on_error=skip', headers: { ...TEXT, ...STREAM }, payload: log });
+    expect(res.statusCode).toBe(200);
+    const out = lines(res.body);
+    expect(out.filter((l) => 'verdict' in l)).toHaveLength(4);
+    expect(out.filter((l) => 'skipped' in l).map((l) => l.skipped)).toEqual([
+      { line: 1, field: 'type', value: 'gopher', message: 'alb line 1: type must be one of http, https, h2, grpcs, ws, wss, got "gopher"' },
+    ]);
+    expect(out.at(-1)).toMatchObject({ summary: { count: 4 }, records_skipped: 1 });
+  });
+
   it('scores one WAF line on /score, its byte counts listed as missing, never as evidence', async () => {
     const res = await app.inject({ method: 'POST', url: '/score?format=waf', headers: TEXT, payload: WAF });
     expect(res.statusCode).toBe(200);

@@ -68,7 +68,7 @@ export function streamReader(format: StreamFormat, options: RecordStreamOptions 
   const maxLineSize = options.maxRecordSize;
   if (format === 'csv') return FORMATS.cloudwatch.reader({ maxLineSize, onBad });
   if (format === 'ndjson') return FORMATS.cloudwatch.reader({ maxLineSize, ndjson: true, onBad });
-  return FORMATS[format].reader({ ...options.formatOptions, maxLineSize });
+  return FORMATS[format].reader({ ...options.formatOptions, maxLineSize, onBad });
 }
 
 /**

@@ -61,9 +61,14 @@ export class RecordError extends Error {
     this.name = 'RecordError';
   }
 
+  /** the offending value, when the check that failed had it (a skip report shows it) */
+  value?: unknown;
+
   /** The same error, placed in a file or batch. */
   at(location: string): RecordError {
-    return new RecordError(this.field, this.detail, location);
+    const placed = new RecordError(this.field, this.detail, location);
+    placed.value = this.value;
+    return placed;
   }
 }
 

@@ -25,7 +25,8 @@ export interface BatchSummary {
 /** What the summary needs to tell whether the batch is like the training traffic. */
 export interface SummaryFit {
   training: TrainingData;
-  encoder: FeatureEncoder;
+  /** null where the records are counted elsewhere (scoring threads) and only merged and built here */
+  encoder: FeatureEncoder | null;
   /** the batch's input format, when known */
   format: string | null;
 }
@@ -101,7 +102,7 @@ export class SummaryBuilder {
     this.suspicious += bad;
     this.anomalies += res.is_anomaly ? 1 : 0;
     // novel_fields is empty for the usual record: the exact never-seen test runs on the rare ones only
-    if (this.fit !== null && res.novel_fields.length > 0 && hasUnseenProtocolOrPort(this.fit.encoder, r)) this.unseen++;
+    if (this.fit?.encoder && res.novel_fields.length > 0 && hasUnseenProtocolOrPort(this.fit.encoder, r)) this.unseen++;
     let s = this.sources.get(r.srcIp);
     if (!s) {
       const activity: SourceActivity = { src_ip: r.srcIp, sessions: 0, suspicious: 0, highest: 'low', strong: 0, bytes: BYTES_ZERO };

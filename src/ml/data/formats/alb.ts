@@ -8,7 +8,7 @@
 import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, fail, isAbsent, isoTime, makeRecord, port, uint } from './build.js';
 import { LineReader } from './lines.js';
-import type { RecordFormat } from './types.js';
+import type { BadRecordHandler, RecordFormat } from './types.js';
 import { SNIFF } from './sniff.js';
 
 /** The documented fields, in order; entries written before a field existed stop short of it. */
@@ -78,8 +78,8 @@ function requestPort(request: string, secure: boolean): number | null {
 }
 
 class AlbReader extends LineReader {
-  constructor(maxLine?: number) {
-    super('alb', maxLine);
+  constructor(maxLine?: number, onBad?: BadRecordHandler) {
+    super('alb', maxLine, onBad);
   }
 
   protected parseLine(line: string, n: number): TrafficRecord {
@@ -118,5 +118,5 @@ export const alb: RecordFormat = {
     absent: ['bytes_in/bytes_out logged as -'],
   },
   sniff: SNIFF.alb,
-  reader: (options = {}) => new AlbReader(options.maxLineSize),
+  reader: (options = {}) => new AlbReader(options.maxLineSize, options.onBad),
 };

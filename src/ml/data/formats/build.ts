@@ -9,7 +9,15 @@ import { countryOf } from '../geo/country.js';
 import { MAX_BYTES, RecordError, shorten, type TrafficRecord } from '../record.js';
 
 export function fail(field: string, expected: string, value: unknown): never {
-  throw new RecordError(field, `must be ${expected}, got ${shorten(value)}`);
+  const err = new RecordError(field, `must be ${expected}, got ${shorten(value)}`);
+  err.value = value;
+  throw err;
+}
+
+function tooLarge(field: string, max: number, value: unknown): never {
+  const err = new RecordError(field, `is too large: at most ${max}, got ${shorten(String(value))}`);
+  err.value = value;
+  throw err;
 }
 
 /** "-" and "" are absent in every AWS log. */
@@ -26,16 +34,32 @@ function digitsOnly(s: string): boolean {
   return true;
 }
 
+/** The digits of each limit uint() is called with, counted once: String(max) on every call cost more than the check. */
+const DIGITS = new Map<number, number>();
+function digits(max: number): number {
+  let d = DIGITS.get(max);
+  if (d === undefined) DIGITS.set(max, (d = String(max).length));
+  return d;
+}
+
 /** A non-negative integer up to max, from a string or JSON number. */
 export function uint(field: string, v: unknown, max: number): number {
   if (typeof v === 'number') {
     if (!Number.isInteger(v) || v < 0) fail(field, 'a non-negative integer', v);
-    if (v > max) throw new RecordError(field, `is too large: at most ${max}, got ${shorten(String(v))}`);
+    if (v > max) tooLarge(field, max, v);
     return v;
   }
-  if (typeof v !== 'string' || !digitsOnly(v)) fail(field, 'a non-negative integer', v);
-  if (v.length > String(max).length || Number(v) > max) throw new RecordError(field, `is too large: at most ${max}, got ${shorten(v)}`);
-  return Number(v);
+  if (typeof v !== 'string' || v.length === 0) fail(field, 'a non-negative integer', v);
+  // The value read with the digits (no Number(v) after): exact, as every limit here has at most 15 digits
+  // and a longer value is too large before its value is looked at.
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) fail(field, 'a non-negative integer', v);
+    n = n * 10 + (c - 48);
+  }
+  if (v.length > digits(max) || n > max) tooLarge(field, max, v);
+  return n;
 }
 
 export function bytes(field: string, v: unknown): number {

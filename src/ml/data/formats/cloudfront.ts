@@ -7,7 +7,7 @@
 import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, fail, isAbsent, isoTime, makeRecord, uint } from './build.js';
 import { LineReader } from './lines.js';
-import type { RecordFormat } from './types.js';
+import type { BadRecordHandler, RecordFormat } from './types.js';
 import { SNIFF } from './sniff.js';
 
 const REQUIRED = ['date', 'time', 'c-ip'];
@@ -18,8 +18,8 @@ class CloudFrontReader extends LineReader {
   private columns: Int32Array | null = null;
   private width = 0;
 
-  constructor(maxLine?: number) {
-    super('cloudfront', maxLine);
+  constructor(maxLine?: number, onBad?: BadRecordHandler) {
+    super('cloudfront', maxLine, onBad);
   }
 
   protected parseLine(line: string, n: number): TrafficRecord | null {
@@ -72,5 +72,5 @@ export const cloudfront: RecordFormat = {
     absent: ['a column the #Fields header does not list'],
   },
   sniff: SNIFF.cloudfront,
-  reader: (options = {}) => new CloudFrontReader(options.maxLineSize),
+  reader: (options = {}) => new CloudFrontReader(options.maxLineSize, options.onBad),
 };

@@ -3,6 +3,7 @@
  * CRLF or LF, blank lines skipped, a line longer than the limit refused with its number.
  */
 import { RecordError, type TrafficRecord } from '../record.js';
+import type { BadRecordHandler } from './types.js';
 
 export const MAX_LINE = 64 * 1024;
 
@@ -11,9 +12,11 @@ export class LineSplitter {
   private line = 0;
   private started = false;
 
+  /** @param onBad skip mode: a bad line's error is handed here (placed at its line) and the line left out */
   constructor(
     private readonly format: string,
     private readonly maxLine = MAX_LINE,
+    private readonly onBad?: BadRecordHandler,
   ) {}
 
   /** Calls `each` for every complete non-blank line; `final` takes the last line without its line end. */
@@ -40,7 +43,9 @@ export class LineSplitter {
       if (end - pos > this.maxLine) throw new RecordError('line', `must be at most ${this.maxLine} characters`).at(this.where(this.line));
       const line = buf.slice(pos, end);
       pos = nl + 1;
-      if (line.length === 0 || line.trim() === '') continue;
+      // A line starting with a visible ASCII character is not blank: trim() only for the others.
+      const first = line.charCodeAt(0);
+      if (line.length === 0 || ((first <= 32 || first >= 127) && line.trim() === '')) continue;
       each(line, this.line);
     }
     this.buffer = buf.slice(pos);
@@ -50,15 +55,29 @@ export class LineSplitter {
   where(n: number): string {
     return `${this.format} line ${n}`;
   }
-}
 
-/** Runs `fn`, placing a RecordError it throws at the line. */
-export function atLine<T>(where: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof RecordError && err.location === undefined) throw err.at(where);
-    throw err;
+  /** Runs `fn`, placing a RecordError it throws at line `n` (the place is written only then: not for every line read). */
+  at<T>(n: number, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof RecordError && err.location === undefined) throw err.at(this.where(n));
+      throw err;
+    }
+  }
+
+  /**
+   * The record(s) of line `n` made by `fn`, its error placed at the line. In skip mode a bad line is
+   * reported (the offending value, or the line itself when the check had none) and null returned.
+   */
+  record<T>(n: number, line: string, fn: () => T): T | null {
+    try {
+      return this.at(n, fn);
+    } catch (err) {
+      if (this.onBad === undefined || !(err instanceof RecordError)) throw err;
+      this.onBad(err, n, (field) => (field === err.field && err.value !== undefined ? err.value : line));
+      return null;
+    }
   }
 }
 
@@ -68,8 +87,8 @@ export abstract class LineReader {
   readonly skipped: Record<string, number> = {};
   readonly notes: Record<string, number> = {};
 
-  constructor(format: string, maxLine?: number) {
-    this.lines = new LineSplitter(format, maxLine);
+  constructor(format: string, maxLine?: number, onBad?: BadRecordHandler) {
+    this.lines = new LineSplitter(format, maxLine, onBad);
   }
 
   /** The record of one line, or null when the line is skipped (a header, a comment). */
@@ -91,7 +110,7 @@ export abstract class LineReader {
   private take(text: string, final: boolean): TrafficRecord[] {
     const out: TrafficRecord[] = [];
     this.lines.push(text, final, (line, n) => {
-      const r = atLine(this.lines.where(n), () => this.parseLine(line, n));
+      const r = this.lines.record(n, line, () => this.parseLine(line, n));
       if (r !== null) out.push(r);
     });
     return out;

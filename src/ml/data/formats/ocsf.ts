@@ -6,9 +6,9 @@
  */
 import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, country, epochMillis, fail, makeRecord, port, uint } from './build.js';
-import { LineSplitter, atLine } from './lines.js';
+import { LineSplitter } from './lines.js';
 import { protocolName } from './protocols.js';
-import type { FormatReader, RecordFormat } from './types.js';
+import type { BadRecordHandler, FormatReader, RecordFormat } from './types.js';
 import { Stitcher } from './vpc-stitch.js';
 import { parseJsonLine } from './waf.js';
 import { SNIFF } from './sniff.js';
@@ -30,8 +30,8 @@ class OcsfReader implements FormatReader {
   private readonly stitcher = new Stitcher();
   readonly skipped: Record<string, number> = {};
 
-  constructor(maxLine?: number) {
-    this.lines = new LineSplitter('ocsf', maxLine);
+  constructor(maxLine?: number, onBad?: BadRecordHandler) {
+    this.lines = new LineSplitter('ocsf', maxLine, onBad);
   }
 
   get notes(): Record<string, number> {
@@ -50,7 +50,7 @@ class OcsfReader implements FormatReader {
 
   private take(text: string, final: boolean): TrafficRecord[] {
     const out: TrafficRecord[] = [];
-    this.lines.push(text, final, (line, n) => atLine(this.lines.where(n), () => this.event(line, n, out)));
+    this.lines.push(text, final, (line, n) => this.lines.record(n, line, () => this.event(line, n, out)));
     return out;
   }
 
@@ -139,5 +139,5 @@ export const ocsf: RecordFormat = {
     absent: ['the direction OCSF did not give'],
   },
   sniff: SNIFF.ocsf,
-  reader: (options = {}) => new OcsfReader(options.maxLineSize),
+  reader: (options = {}) => new OcsfReader(options.maxLineSize, options.onBad),
 };

@@ -16,12 +16,12 @@ export interface FormatOptions {
   ndjson?: boolean;
   /** characters one line may take; default 64 KiB */
   maxLineSize?: number;
-  /** cloudwatch: skip mode (bad records handed here and left out); other formats stop at a bad line */
+  /** skip mode: bad records (a log's bad lines) handed here and left out; without it a reader stops at the first */
   onBad?: BadRecordHandler;
 }
 
 /**
- * Skip mode of the dataset's own layout: a bad record or line is handed here (its error, line, and a
+ * Skip mode: a bad record or line is handed here (its error, line, and a
  * lookup of the raw value of a field) and left out, instead of thrown. The handler throws to stop.
  */
 export type BadRecordHandler = (err: Error, line: number, fieldValue: (field: string) => unknown) => void;

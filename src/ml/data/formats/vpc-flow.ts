@@ -7,7 +7,7 @@
  */
 import { RecordError, type TrafficRecord } from '../record.js';
 import { address, bytes, epochSeconds, fail, isAbsent, port, uint } from './build.js';
-import { atLine, LineSplitter } from './lines.js';
+import { LineSplitter } from './lines.js';
 import { protocolName } from './protocols.js';
 import type { FormatOptions, FormatReader, RecordFormat } from './types.js';
 import { type Flow, Stitcher } from './vpc-stitch.js';
@@ -58,11 +58,15 @@ class VpcFlowReader implements FormatReader {
   private readonly lines: LineSplitter;
   private readonly stitcher = new Stitcher();
   private columns: number[] | null = null;
+  /** for each column of a line, the place of its value in `values` (-1: a field this reader does not use) */
+  private slots = new Int8Array(0);
+  /** the used fields of the line being read, in the order of `columns` (undefined: the format lacks it) */
+  private readonly values: (string | undefined)[] = new Array(15).fill(undefined);
   private width = 0;
   readonly skipped: Record<string, number> = {};
 
   constructor(private readonly options: FormatOptions) {
-    this.lines = new LineSplitter('vpc-flow', options.maxLineSize);
+    this.lines = new LineSplitter('vpc-flow', options.maxLineSize, options.onBad);
     if (options.fields !== undefined) this.setColumns(parseFormatString(options.fields));
   }
 
@@ -70,7 +74,7 @@ class VpcFlowReader implements FormatReader {
     return { stitched_sessions: this.stitcher.stitched, one_way_flows: this.stitcher.oneWay };
   }
 
-  // Column of each field this reader uses, -1 when the format lacks it.
+  // Column of each field this reader uses; -1 when the format lacks it.
   private setColumns(names: readonly string[]): void {
     const at = (n: string): number => names.indexOf(n);
     this.columns = [
@@ -91,6 +95,11 @@ class VpcFlowReader implements FormatReader {
       at('pkt-dstaddr'),
     ];
     this.width = names.length;
+    this.slots = new Int8Array(names.length).fill(-1);
+    this.columns.forEach((column, slot) => {
+      if (column >= 0) this.slots[column] = slot;
+    });
+    this.values.fill(undefined);
   }
 
   push(text: string): TrafficRecord[] {
@@ -109,24 +118,50 @@ class VpcFlowReader implements FormatReader {
       if (this.columns === null || looksLikeHeader(line)) {
         if (looksLikeHeader(line)) {
           const names = line.trim().split(/\s+/);
-          atLine(this.lines.where(n), () => checkFields(names, 'header'));
+          this.lines.at(n, () => checkFields(names, 'header'));
           if (this.options.fields === undefined) this.setColumns(names);
           return;
         }
         this.setColumns(VPC_DEFAULT_FIELDS);
       }
-      const flow = atLine(this.lines.where(n), () => this.flow(line, n));
+      const flow = this.lines.record(n, line, () => this.flow(line, n));
       if (flow !== null) this.stitcher.add(flow, out);
     });
     return out;
   }
 
   private flow(line: string, n: number): Flow | null {
-    const f = line.split(' ');
-    if (f.length !== this.width) {
-      throw new RecordError('record', `must have ${this.width} space-separated fields (${this.width === 14 ? 'the default version-2 format' : 'as its header names'}), got ${f.length}`);
+    // The fields split at single spaces (as line.split(' ') would), only the used ones kept: no array
+    // and no strings of unused fields for every line.
+    const f = this.values;
+    const slots = this.slots;
+    let count = 0;
+    for (let pos = 0; ; pos++) {
+      const space = line.indexOf(' ', pos);
+      const slot = count < slots.length ? slots[count] : -1;
+      count++;
+      if (slot >= 0) f[slot] = line.slice(pos, space < 0 ? line.length : space);
+      if (space < 0) break;
+      pos = space;
     }
-    const [src, dst, sp, dp, proto, by, start, end, action, status, iface, flags, direction, pktSrc, pktDst] = this.columns!.map((c) => (c < 0 ? undefined : f[c]));
+    if (count !== this.width) {
+      throw new RecordError('record', `must have ${this.width} space-separated fields (${this.width === 14 ? 'the default version-2 format' : 'as its header names'}), got ${count}`);
+    }
+    const src = f[0];
+    const dst = f[1];
+    const sp = f[2];
+    const dp = f[3];
+    const proto = f[4];
+    const by = f[5];
+    const start = f[6];
+    const end = f[7];
+    const action = f[8];
+    const status = f[9];
+    const iface = f[10];
+    const flags = f[11];
+    const direction = f[12];
+    const pktSrc = f[13];
+    const pktDst = f[14];
     if (status === 'NODATA' || status === 'SKIPDATA') {
       this.skipped[status] = (this.skipped[status] ?? 0) + 1;
       return null;

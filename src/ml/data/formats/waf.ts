@@ -7,7 +7,7 @@ import { RecordError, type TrafficRecord } from '../record.js';
 import { address, country, epochMillis, fail, makeRecord, port, uint } from './build.js';
 import { LineReader } from './lines.js';
 import { wafEvidence } from './waf-evidence.js';
-import type { RecordFormat } from './types.js';
+import type { BadRecordHandler, RecordFormat } from './types.js';
 import { SNIFF } from './sniff.js';
 
 export function parseJsonLine(line: string): Record<string, unknown> {
@@ -39,8 +39,8 @@ function hostPort(headers: unknown): number | null {
 }
 
 class WafReader extends LineReader {
-  constructor(maxLine?: number) {
-    super('waf', maxLine);
+  constructor(maxLine?: number, onBad?: BadRecordHandler) {
+    super('waf', maxLine, onBad);
   }
 
   protected parseLine(line: string, n: number): TrafficRecord {
@@ -86,5 +86,5 @@ export const waf: RecordFormat = {
     absent: ['bytes_in', 'bytes_out', 'protocol (WAF logs no scheme)'],
   },
   sniff: SNIFF.waf,
-  reader: (options = {}) => new WafReader(options.maxLineSize),
+  reader: (options = {}) => new WafReader(options.maxLineSize, options.onBad),
 };

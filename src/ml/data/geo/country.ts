@@ -67,16 +67,37 @@ function rows(file: string): string[] {
 const pack = (cc: string): number => (cc.charCodeAt(0) << 8) | cc.charCodeAt(1);
 const unpack = (n: number): string => String.fromCharCode(n >> 8, n & 0xff);
 
+/**
+ * The IPv4 table read from its bytes, rows "start,end,CC": splitting its 8 MB of text into 334,000 lines
+ * and their fields took about half a second, and tens of MB of garbage, of the thread reading a log.
+ */
 function loadV4(): V4Table {
-  const lines = rows('geo-whois-asn-country-ipv4-num.csv');
-  const t = { start: new Uint32Array(lines.length), end: new Uint32Array(lines.length), code: new Uint16Array(lines.length) };
-  lines.forEach((line, i) => {
-    const [a, b, cc] = line.split(',');
-    t.start[i] = Number(a);
-    t.end[i] = Number(b);
-    t.code[i] = pack(cc);
-  });
-  return t;
+  const bytes = readFileSync(join(DIR, 'geo-whois-asn-country-ipv4-num.csv'));
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) n++;
+  const t = { start: new Uint32Array(n), end: new Uint32Array(n), code: new Uint16Array(n) };
+  let i = 0;
+  // A decimal number at i, then past the comma after it.
+  const number = (): number => {
+    let v = 0;
+    for (let c = bytes[i]; c >= 48 && c <= 57; c = bytes[++i]) v = v * 10 + (c - 48);
+    i++;
+    return v;
+  };
+  let row = 0;
+  while (i < bytes.length) {
+    if (bytes[i] === 10 || bytes[i] === 13) {
+      i++; // a blank line
+      continue;
+    }
+    t.start[row] = number();
+    t.end[row] = number();
+    t.code[row++] = (bytes[i] << 8) | bytes[i + 1];
+    const nl = bytes.indexOf(10, i);
+    i = nl < 0 ? bytes.length : nl + 1;
+  }
+  return row === n ? t : { start: t.start.subarray(0, row), end: t.end.subarray(0, row), code: t.code.subarray(0, row) };
 }
 
 const MASK = (1n << 64n) - 1n;
