@@ -25,7 +25,7 @@ const DROPPED = ['src_ip_country_code', 'protocol', 'dst_port', 'response.code']
 
 function bundleOf(out: ReturnType<typeof trainModels>): ModelBundle {
   const json = Object.fromEntries(Object.entries(out.artifacts).map(([k, v]) => [k, JSON.parse(v)])) as Parameters<typeof ModelBundle.fromArtifacts>[1];
-  return ModelBundle.fromArtifacts({ ...out.draft, format: 3, version: 'bench', files: {} }, json);
+  return ModelBundle.fromArtifacts({ ...out.draft, format: 4, version: 'bench', files: {} }, json);
 }
 
 function line(name: string, e: Evaluation, forestAuc: number | null): string {
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       const trained = trainModels(records, { contamination, seed: 42 });
       const bundle = bundleOf(trained);
       const served = bundle.scoreMany(testRecords);
-      const current = assess(testRecords, served, bundle.flagRate);
+      const current = assess(testRecords, served, bundle.sourceRule);
       // No regression: a field left out is unknown, never evidence. Every other record without its optional categorical fields.
       const sparseRecords = test.map((r, i) => parseRecord(i % 2 === 0 ? Object.fromEntries(Object.entries(r.raw).filter(([k]) => !DROPPED.includes(k))) : r.raw));
       const turned = bundle.scoreMany(sparseRecords).filter((r, i) => r.verdict === 'suspicious' && served[i].verdict === 'normal').length;

@@ -75,7 +75,7 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
   const jsonFile = jsonTmp === null ? null : await open(jsonTmp, 'wx');
   const jsonOut = jsonFile?.createWriteStream({ flush: true }) ?? null;
   const jsonFlusher = jsonFile === null ? null : new Flusher(jsonFile);
-  const summary = new SummaryBuilder(bundle.flagRate);
+  const summary = new SummaryBuilder(bundle.sourceRule);
   let reader: FormatReader | null = null;
   let records = 0;
   let lastProgress = started;

@@ -48,7 +48,7 @@ export type FromScorer =
 
 const { modelDir, version, header, output, input: inputFormat = 'csv', onError = 'stop' } = workerData as WorkerInit;
 const bundle: ModelBundle = await loadVersion(modelDir, version);
-const summary = new SummaryBuilder(bundle.flagRate);
+const summary = new SummaryBuilder(bundle.sourceRule);
 const port = parentPort!;
 /** The header's columns, read once: every block's rows go through the same parser. */
 const rows = new CsvRecords();

@@ -120,7 +120,7 @@ export async function* ndjsonLines(
   observer: ScoreObserver | null,
   skipped: SkippedRecord[] | null = null,
 ): AsyncGenerator<string> {
-  const summary = new SummaryBuilder(bundle.flagRate);
+  const summary = new SummaryBuilder(bundle.sourceRule);
   let skippedCount = 0;
   const skippedLines = (): string => {
     if (skipped === null || skipped.length === 0) return '';

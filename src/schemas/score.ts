@@ -54,7 +54,7 @@ export const ScoreResultSchema = Type.Object(
           'isolation score 0.673, at or above the anomaly threshold 0.621',
           'response.code not given: scored as a typical training value',
         ],
-        model_version: '2026-12-02T03-57-04Z-bdb52a',
+        model_version: '2026-12-02T16-09-01Z-828c6c',
       },
     ],
   },

@@ -23,6 +23,7 @@
  */
 import { checkName } from '../core/codec.js';
 import type { Bands } from './bands.js';
+import type { SourceEdges } from './sources.js';
 import { Stacker, type StackerJSON } from './stacker.js';
 
 /** The stacker's inputs, in order. */
@@ -76,6 +77,8 @@ export interface DecisionJSON {
   evidence: string[];
   stacker: StackerJSON | null;
   bands: Bands | null;
+  /** with labels, the per-source rule's edges (sources.ts); null without labels (the binomial rule, recommend.ts) */
+  sources: SourceEdges | null;
 }
 
 const LEVELS: readonly RiskLevel[] = ['low', 'medium', 'high', 'critical'];
@@ -99,12 +102,12 @@ export class Decision {
   }
 
   static unlabelled(): Decision {
-    return new Decision({ name: 'Decision', mode: 'unlabelled', evidence: [...EVIDENCE], stacker: null, bands: null });
+    return new Decision({ name: 'Decision', mode: 'unlabelled', evidence: [...EVIDENCE], stacker: null, bands: null, sources: null });
   }
 
   /** The labelled decision: a fitted stacker and the bands chosen on its out-of-fold probabilities. */
-  static labelled(stacker: Stacker, bands: Bands): Decision {
-    return new Decision({ name: 'Decision', mode: 'labelled', evidence: [...EVIDENCE], stacker: stacker.json, bands });
+  static labelled(stacker: Stacker, bands: Bands, sources: SourceEdges): Decision {
+    return new Decision({ name: 'Decision', mode: 'labelled', evidence: [...EVIDENCE], stacker: stacker.json, bands, sources });
   }
 
   /** The combined probability of one record (labelled); the Random Forest's without labels. */
@@ -152,6 +155,15 @@ export class Decision {
     const b = obj.bands;
     const edge = (v: unknown): boolean => v === null || (typeof v === 'number' && v >= 0 && v <= 1);
     if (!b || typeof b.suspicious !== 'number' || !edge(b.suspicious) || !edge(b.high) || !edge(b.critical)) throw new TypeError('Decision.bands: malformed');
-    return new Decision({ name: 'Decision', mode: 'labelled', evidence: [...EVIDENCE], stacker: s, bands: { suspicious: b.suspicious, high: b.high, critical: b.critical } });
+    const src = obj.sources;
+    if (!src || !edge(src.block) || !edge(src.investigate)) throw new TypeError('Decision.sources: malformed');
+    return new Decision({
+      name: 'Decision',
+      mode: 'labelled',
+      evidence: [...EVIDENCE],
+      stacker: s,
+      bands: { suspicious: b.suspicious, high: b.high, critical: b.critical },
+      sources: { block: src.block, investigate: src.investigate },
+    });
   }
 }

@@ -17,6 +17,7 @@ import { assess, type Evaluation } from '../insight/assess.js';
 import type { ScoreResult } from '../bundle/bundle.js';
 import { bandMetrics, BAND_TARGETS, chooseBands } from './bands.js';
 import { Stacker } from './stacker.js';
+import { chooseSourceEdges, reportSourceRule, sourceEvidence, type SourceRuleReport } from './sources.js';
 import { Decision, EVIDENCE, evidenceRow, N_EVIDENCE, type Detections } from './decision.js';
 
 export const FOLDS = 3;
@@ -47,6 +48,8 @@ export interface DecisionReport {
   /** hold-out ranking quality of each detector and of the combination; null without labels */
   detectors: DetectorReport[] | null;
   bands: BandReport[] | null;
+  /** the per-source rule (block, investigate): edges on a source's mean risk_probability, chosen out of fold, measured on the hold-out's sources; null without labels */
+  sources?: SourceRuleReport[] | null;
   /** the served verdict on the hold-out rows against the labels; null without labels */
   verdict: { precision: number; recall: number; false_positive_rate: number } | null;
   /** everything npm run evaluate reports, on the hold-out rows (sources: their hold-out sessions); null without labels */
@@ -150,7 +153,16 @@ export function fitLabelledDecision(
   );
   // Bands on every out-of-fold row (the stacker's sample may be a part of them).
   const oofProb = Float64Array.from(yTrain, (_, k) => stacker.probability(oof, k * N_EVIDENCE));
-  const decision = Decision.labelled(stacker, chooseBands(yTrain, oofProb));
+  const oofBands = chooseBands(yTrain, oofProb);
+  // The per-source rule on the same out-of-fold probabilities, grouped by source (each scored by models that never saw it).
+  const trainIps = Array.from(train, (i) => c.records[i].srcIp);
+  const oofSources = sourceEvidence(
+    trainIps,
+    oofProb,
+    yTrain,
+    Uint8Array.from(oofProb, (p) => (p >= oofBands.suspicious ? 1 : 0)),
+  );
+  const decision = Decision.labelled(stacker, oofBands, chooseSourceEdges(oofSources));
 
   const { detections } = evidenceFor(c, train, test, holdoutForest);
   const yTest = Uint8Array.from(test, (i) => c.y[i]);
@@ -186,6 +198,8 @@ export function fitLabelledDecision(
     };
   };
   const fpr = negatives > 0 ? fp / negatives : 0;
+  const testIps = Array.from(test, (i) => c.records[i].srcIp);
+  const sourceEdges = decision.json.sources!;
   const results = decided.map((x, k) => {
     const d = detections[k];
     const r = {
@@ -203,11 +217,12 @@ export function fitLabelledDecision(
     counted: EVIDENCE.filter((e) => decision.counts(e)),
     detectors: [...EVIDENCE.map((e, j) => rank(e, weights[j], column(j))), rank('combined', null, combined)],
     bands: [band('suspicious'), band('high'), band('critical')],
+    sources: reportSourceRule(sourceEdges, oofSources, sourceEvidence(testIps, combined, yTest, holdoutVerdicts)),
     verdict: { precision: v.precision ?? 0, recall: v.recall, false_positive_rate: fpr },
     holdout_evaluation: assess(
       Array.from(test, (i) => c.records[i]),
       results,
-      Math.max(0.01, fpr),
+      { flagRate: Math.max(0.01, fpr), edges: sourceEdges },
     ),
     curves: [...EVIDENCE.map((e, j) => ({ detector: e as string, s: column(j) })), { detector: 'combined', s: combined }].flatMap(({ detector, s }) => {
       const c = curves(yTest, s);

@@ -142,6 +142,29 @@ export class RandomForestClassifier {
     this.flat.meanRows(x, 0, rows, this.nFeatures, out);
   }
 
+  /**
+   * The lowest P(class 1) the row could get whatever values its `unknown` columns held: in each tree,
+   * a split on an unknown column may go either way, so the tree's smallest reachable leaf; the mean of
+   * those. No joint choice of the unknown values can give less (each tree's leaf is at least its
+   * minimum), so a record whose fields are left out is never scored above the record with them.
+   * @param unknown unknown[j] true for a column whose value is not known
+   */
+  lowerBound(values: Float64Array, offset: number, unknown: ArrayLike<boolean>): number {
+    let sum = 0;
+    for (let t = 0; t < this.roots.length; t++) sum += this.minLeaf(this.roots[t], values, offset, unknown);
+    return sum / this.roots.length;
+  }
+
+  private minLeaf(node: number, x: Float64Array, off: number, unknown: ArrayLike<boolean>): number {
+    let i = node;
+    for (;;) {
+      const f = this.feature[i];
+      if (f < 0) return this.value[i];
+      if (unknown[f]) return Math.min(this.minLeaf(i + 1, x, off, unknown), this.minLeaf(this.right[i], x, off, unknown));
+      i = x[off + f] <= this.value[i] ? i + 1 : this.right[i]; // the split convention of flat-forest.ts
+    }
+  }
+
   /** P(class 1) of every row of x. */
   predictProbabilities(x: Matrix): Float64Array {
     if (x.cols !== this.nFeatures) throw new RangeError(`RandomForest: expected ${this.nFeatures} features, got ${x.cols}`);

@@ -9,6 +9,7 @@ import { parseRecord } from '../../../src/ml/data/record.js';
 import { chooseBands, lowestEdge } from '../../../src/ml/decision/bands.js';
 import { Decision, EVIDENCE } from '../../../src/ml/decision/decision.js';
 import { Stacker } from '../../../src/ml/decision/stacker.js';
+import { chooseSourceEdges, reportSourceRule, sourceAction, sourceEvidence } from '../../../src/ml/decision/sources.js';
 import { syntheticRecords } from '../../fixtures/synthetic.js';
 
 describe('the stacker', () => {
@@ -49,6 +50,48 @@ describe('bands', () => {
   });
 });
 
+describe('the per-source rule', () => {
+  // Sources A (4 sessions, mean 0.9, attacks), B (5, mean 0.7, attacks), C (6, mean 0.6: a benign heavy
+  // hitter with borderline sessions), D (1 session, 0.95, attack), E (3, mean 0.1, benign), F (2, 0.3, attack).
+  const ips = [...'AAAA', ...'BBBBB', ...'CCCCCC', 'D', ...'EEE', ...'FF'];
+  const prob = [0.9, 0.9, 0.9, 0.9, 0.7, 0.7, 0.7, 0.7, 0.7, 0.9, 0.3, 0.9, 0.3, 0.9, 0.3, 0.95, 0.1, 0.1, 0.1, 0.3, 0.3];
+  const y = [1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1];
+  const e = sourceEvidence(
+    ips,
+    prob,
+    y,
+    prob.map((p) => (p >= 0.5 ? 1 : 0)),
+  );
+
+  it("reads each source's mean probability and its majority label", () => {
+    expect(Array.from(e.sessions)).toEqual([4, 5, 6, 1, 3, 2]);
+    expect(Array.from(e.mean, (m) => Number(m.toFixed(3)))).toEqual([0.9, 0.7, 0.6, 0.95, 0.1, 0.3]);
+    expect(Array.from(e.truth)).toEqual([1, 1, 0, 1, 0, 1]); // C: 1 of 6 labelled attacks is not a majority
+  });
+
+  it('blocks from the lowest mean keeping 90% precision among sources of 3 or more sessions, investigates from 50%', () => {
+    // 3+ sessions, by mean: A 0.9 (1), B 0.7 (1), C 0.6 (0), E 0.1 (0): at 0.7 precision 2/2, at 0.6 2/3
+    // all sources: D 0.95, A, B (3/3), C 0.6 (3/4), F 0.3 (4/5), E 0.1 (4/6): the lowest attack edge with >= 0.5 is F's 0.3
+    const edges = chooseSourceEdges(e);
+    expect(edges).toEqual({ block: 0.7, investigate: 0.3 });
+    expect(sourceAction(edges, 5, 0.7)).toBe('block');
+    expect(sourceAction(edges, 2, 0.95)).toBe('investigate'); // one or two sessions never block
+    expect(sourceAction(edges, 6, 0.6)).toBe('investigate');
+    expect(sourceAction(edges, 6, 0.2)).toBeNull();
+    const [block, investigate] = reportSourceRule(edges, e, e);
+    expect(block.out_of_fold).toEqual({ sources: 2, precision: 1, recall: 0.5 });
+    // block or investigate: A, B, C, D, F (every flagged source and F's mean): 4 of 5 malicious, all 4 found
+    expect(investigate.holdout).toEqual({ sources: 5, precision: 0.8, recall: 1 });
+  });
+
+  it('never blocks below even odds, and not at all where no edge keeps the precision', () => {
+    const low = sourceEvidence(['A', 'A', 'A', 'B', 'B', 'B'], [0.3, 0.3, 0.3, 0.2, 0.2, 0.2], [1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0]);
+    expect(chooseSourceEdges(low).block).toBe(0.5);
+    const mixed = sourceEvidence(['A', 'A', 'A', 'B', 'B', 'B'], [0.8, 0.8, 0.8, 0.9, 0.9, 0.9], [1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]);
+    expect(chooseSourceEdges(mixed).block).toBeNull();
+  });
+});
+
 describe('trained with labels', () => {
   const records = syntheticRecords(3000, 8).map(parseRecord);
   const out = trainModels(records, { trees: 40, seed: 3 });
@@ -69,11 +112,27 @@ describe('trained with labels', () => {
     expect(d.counted).toEqual(EVIDENCE.filter((_, j) => d.detectors![j].weight! > 0));
   });
 
+  it('fits the per-source rule and reports it with its out-of-fold and hold-out precision', () => {
+    const [block, investigate] = d.sources!;
+    expect(block.action).toBe('block');
+    expect(block.min_sessions).toBe(3);
+    // every synthetic source has one session: no source can be blocked, and the report says so
+    expect(block.edge).toBeNull();
+    expect(block.holdout).toEqual({ sources: 0, precision: null, recall: 0 });
+    expect(investigate.action).toBe('investigate');
+    expect(investigate.edge).toBeGreaterThan(0);
+    expect(investigate.out_of_fold.precision).toBeGreaterThanOrEqual(0.5);
+    expect(investigate.holdout.recall).toBeGreaterThan(0.9);
+    expect(JSON.parse(out.artifacts.decision).sources).toEqual({ block: null, investigate: investigate.edge });
+  });
+
   it('round-trips through decision.json, and refuses a malformed one', () => {
     const json = JSON.parse(out.artifacts.decision);
     const again = Decision.fromJSON(json);
     expect(again.toJSON()).toEqual(json);
     expect(() => Decision.fromJSON({ ...json, stacker: { ...json.stacker, weights: [-1, 0, 0, 0, 0] } })).toThrow(/malformed/);
     expect(() => Decision.fromJSON({ ...json, evidence: ['isolation_forest'] })).toThrow(/retrain/);
+    expect(() => Decision.fromJSON({ ...json, sources: undefined })).toThrow(/sources: malformed/);
+    expect(() => Decision.fromJSON({ ...json, sources: { block: 2, investigate: 0.1 } })).toThrow(/sources: malformed/);
   });
 });
