@@ -89,8 +89,11 @@ export const TrainingMetricsSchema = Type.Object(
         bands: Type.Union([
           Type.Array(
             Type.Object({
-              band: Type.Union([Type.Literal('suspicious'), Type.Literal('high'), Type.Literal('critical')]),
+              band: Type.Union([Type.Literal('medium'), Type.Literal('suspicious'), Type.Literal('high'), Type.Literal('critical')], {
+                description: 'medium: a normal verdict at or above it is medium risk (every suspicious record is at least medium)',
+              }),
               target_precision: Type.Number(),
+              max_false_positive_rate: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'the out-of-fold false-positive rate the edge may not exceed; null: none' })),
               edge: Type.Union([Type.Number(), Type.Null()], { description: 'lower edge on risk_probability; null: no edge reached the target, the band is empty' }),
               out_of_fold: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'where the edge was chosen' }),
               holdout: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'measured on the 30% hold-out' }),

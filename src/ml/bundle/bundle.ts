@@ -7,7 +7,7 @@
  */
 import type { TrafficRecord } from '../data/record.js';
 import { IqrBaseline } from '../detectors/baseline.js';
-import { CATEGORICAL, FEATURE_NAMES, FeatureEncoder, N_FEATURES } from '../detectors/features.js';
+import { absentColumns, FeatureEncoder, N_FEATURES } from '../detectors/features.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { RandomForestClassifier } from '../detectors/random-forest.js';
 import { absentBytes, type TypicalBytes, withTypicalBytes } from '../detectors/impute.js';
@@ -72,11 +72,6 @@ export interface ScoreObserver {
  * once a record), and 64 rows of features stay in the first-level cache.
  */
 const LOT = 64;
-
-/** The feature column each categorical field encodes into. */
-const CATEGORY_COLUMN = CATEGORICAL.map((f) =>
-  FEATURE_NAMES.indexOf(({ country: 'country_freq', protocol: 'protocol_freq', dstPort: 'dst_port_freq', responseCode: 'response_code_freq' } as const)[f]),
-);
 
 export interface BundleParts {
   encoder: FeatureEncoder;
@@ -178,16 +173,11 @@ export class ModelBundle {
    * not the typical value's, since a forest weighs fields together and the typical value can raise
    * what an exculpatory one (a crawler's 404) would lower. Every other input of the decision is at most
    * its value with the field given (an absent field is never rare), and the stacker's weights are >= 0,
-   * so leaving fields out never turns a normal verdict suspicious nor raises the risk level.
+   * so leaving fields out never turns a normal verdict suspicious nor raises the risk level. Training
+   * reads the forests' evidence of its own rows the same way (decision/fit.ts forestEvidence).
    */
   private boundAbsent(record: TrafficRecord, r: number, scaled: Float64Array): void {
-    let any = false;
-    for (let k = 0; k < CATEGORICAL.length; k++) {
-      const absent = record[CATEGORICAL[k]] === null;
-      this.unknown[CATEGORY_COLUMN[k]] = absent;
-      any ||= absent;
-    }
-    if (any) this.riskProbabilities[r] = this.randomForest.lowerBound(scaled, r * N_FEATURES, this.unknown);
+    if (absentColumns(record, this.unknown)) this.riskProbabilities[r] = this.randomForest.lowerBound(scaled, r * N_FEATURES, this.unknown);
   }
 
   /** The result of row r of the lot, once the forests have scored it. */

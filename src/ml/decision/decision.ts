@@ -126,7 +126,7 @@ export class Decision {
     if (bands !== null) {
       const at = (edge: number | null): boolean => edge !== null && probability >= edge;
       verdict = at(bands.suspicious) || unseen >= 2 ? 'suspicious' : 'normal';
-      level = at(bands.critical) ? 3 : at(bands.high) ? 2 : verdict === 'suspicious' ? 1 : 0;
+      level = at(bands.critical) ? 3 : at(bands.high) ? 2 : verdict === 'suspicious' || at(bands.medium) ? 1 : 0;
     } else {
       verdict = d.isAnomaly || unseen >= 2 ? 'suspicious' : 'normal';
       const corroborated = unseen > 0 || d.novel > 0 || d.baselineOutlier;
@@ -154,7 +154,9 @@ export class Decision {
     }
     const b = obj.bands;
     const edge = (v: unknown): boolean => v === null || (typeof v === 'number' && v >= 0 && v <= 1);
-    if (!b || typeof b.suspicious !== 'number' || !edge(b.suspicious) || !edge(b.high) || !edge(b.critical)) throw new TypeError('Decision.bands: malformed');
+    if (!b || typeof b.suspicious !== 'number' || typeof b.medium !== 'number' || !edge(b.medium) || !edge(b.suspicious) || !edge(b.high) || !edge(b.critical)) {
+      throw new TypeError('Decision.bands: malformed');
+    }
     const src = obj.sources;
     if (!src || !edge(src.block) || !edge(src.investigate)) throw new TypeError('Decision.sources: malformed');
     return new Decision({
@@ -162,7 +164,7 @@ export class Decision {
       mode: 'labelled',
       evidence: [...EVIDENCE],
       stacker: s,
-      bands: { suspicious: b.suspicious, high: b.high, critical: b.critical },
+      bands: { medium: b.medium, suspicious: b.suspicious, high: b.high, critical: b.critical },
       sources: { block: src.block, investigate: src.investigate },
     });
   }

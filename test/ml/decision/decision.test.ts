@@ -47,6 +47,16 @@ describe('bands', () => {
     expect(b.suspicious).toBe(0.5); // even odds is lower than the 0.8-precision edge (0.8)
     expect(b.high).toBe(0.8);
     expect(b.critical).toBe(0.8);
+    expect(b.medium).toBe(0.5); // no attack below even odds where no benign record scores
+  });
+
+  it('starts medium where at most 2% of benign records score, below the verdict when that is lower', () => {
+    // 60 benign at 0.1 and one at 0.6; attacks at 0.9, 0.85 and 0.2: 1 benign of 61 (1.6%) is within 2%
+    const truth = [...Array<number>(60).fill(0), 0, 1, 1, 1];
+    const scores = [...Array<number>(60).fill(0.1), 0.6, 0.9, 0.85, 0.2];
+    const b = chooseBands(truth, scores);
+    expect(b.suspicious).toBe(0.5);
+    expect(b.medium).toBe(0.2);
   });
 });
 
@@ -103,8 +113,11 @@ describe('trained with labels', () => {
     const combined = d.detectors!.at(-1)!.roc_auc!;
     const best = Math.max(...d.detectors!.slice(0, -1).map((x) => x.roc_auc ?? 0));
     expect(combined).toBeGreaterThanOrEqual(best - 0.002);
-    expect(d.bands!.map((b) => b.band)).toEqual(['suspicious', 'high', 'critical']);
-    expect(d.bands![0].edge).toBeGreaterThan(0);
+    expect(d.bands!.map((b) => b.band)).toEqual(['medium', 'suspicious', 'high', 'critical']);
+    expect(d.bands![1].edge).toBeGreaterThan(0);
+    // medium sits at or below suspicious, where at most 2% of the out-of-fold benign records score
+    expect(d.bands![0].edge).toBeLessThanOrEqual(d.bands![1].edge!);
+    expect(d.bands![0].max_false_positive_rate).toBe(0.02);
     for (const b of d.bands!) if (b.edge !== null && b.out_of_fold.precision !== null && b.band !== 'suspicious') expect(b.out_of_fold.precision).toBeGreaterThanOrEqual(b.target_precision);
     expect(d.verdict!.false_positive_rate).toBeLessThanOrEqual(0.02);
     expect(d.verdict!.recall).toBeGreaterThanOrEqual(0.95);

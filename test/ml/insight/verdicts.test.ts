@@ -61,7 +61,7 @@ describe('an absent field is unknown, not unseen', () => {
     const heavy = committed.score(parseRecord({ ...without(realRows[0], ['protocol', 'dst_port']), bytes_in: 25_207_794, bytes_out: 1_561_220 }));
     expect(heavy.risk_level).not.toBe('low');
     expect(heavy.missing_fields).toEqual(['protocol', 'dst_port']);
-    expect(heavy.reasons.at(-1)).toBe('protocol, dst_port not given: scored as a typical training value');
+    expect(heavy.reasons.at(-1)).toBe('protocol, dst_port not given: never counted as evidence');
   });
 });
 
