@@ -13,7 +13,10 @@
  *                sessions at or above it are at least 90% malicious, and never below 0.5 (a source
  *                blocked is more likely than not mostly attacks)
  *   investigate  a mean probability at or above the investigate edge (the lowest edge with source
- *                precision 0.5: more likely malicious than not), or any suspicious or high-risk session
+ *                precision 0.5, more likely malicious than not, that takes in at most 2% of the benign
+ *                sources: with label noise a benign session's probability sits at the noise rate, and
+ *                precision alone would put the edge under every benign source where most sources are
+ *                malicious), or any suspicious or high-risk session
  *
  * A source is malicious when more than half its sessions are labelled attacks; majority voting keeps
  * symmetric label noise from making a benign source malicious. The edges are chosen on out-of-fold
@@ -21,7 +24,7 @@
  */
 import { EVEN_ODDS, lowestEdge } from './bands.js';
 
-export const SOURCE_TARGETS = { block: { precision: 0.9, minSessions: 3 }, investigate: { precision: 0.5 } } as const;
+export const SOURCE_TARGETS = { block: { precision: 0.9, minSessions: 3 }, investigate: { precision: 0.5, fpr: 0.02 } } as const;
 
 export interface SourceEdges {
   /** lower edge on a source's mean risk_probability for block; null: no edge reached the target, never block */
@@ -77,7 +80,7 @@ export function chooseSourceEdges(e: SourceEvidence): SourceEdges {
     SOURCE_TARGETS.block.precision,
   );
   const block = b === null ? null : Math.max(EVEN_ODDS, b);
-  const i = lowestEdge(e.truth, e.mean, SOURCE_TARGETS.investigate.precision);
+  const i = lowestEdge(e.truth, e.mean, SOURCE_TARGETS.investigate.precision, SOURCE_TARGETS.investigate.fpr);
   const investigate = i === null ? block : block === null ? i : Math.min(i, block);
   return { block, investigate };
 }

@@ -62,10 +62,12 @@ describe('bands', () => {
 
 describe('the per-source rule', () => {
   // Sources A (4 sessions, mean 0.9, attacks), B (5, mean 0.7, attacks), C (6, mean 0.6: a benign heavy
-  // hitter with borderline sessions), D (1 session, 0.95, attack), E (3, mean 0.1, benign), F (2, 0.3, attack).
-  const ips = [...'AAAA', ...'BBBBB', ...'CCCCCC', 'D', ...'EEE', ...'FF'];
-  const prob = [0.9, 0.9, 0.9, 0.9, 0.7, 0.7, 0.7, 0.7, 0.7, 0.9, 0.3, 0.9, 0.3, 0.9, 0.3, 0.95, 0.1, 0.1, 0.1, 0.3, 0.3];
-  const y = [1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1];
+  // hitter with borderline sessions), D (1 session, 0.95, attack), E (3, mean 0.1, benign), F (2, 0.3, attack),
+  // and 60 benign sources of one session at 0.05.
+  const quiet = Array.from({ length: 60 }, (_, k) => `G${k}`);
+  const ips = [...'AAAA', ...'BBBBB', ...'CCCCCC', 'D', ...'EEE', ...'FF', ...quiet];
+  const prob = [0.9, 0.9, 0.9, 0.9, 0.7, 0.7, 0.7, 0.7, 0.7, 0.9, 0.3, 0.9, 0.3, 0.9, 0.3, 0.95, 0.1, 0.1, 0.1, 0.3, 0.3, ...quiet.map(() => 0.05)];
+  const y = [1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, ...quiet.map(() => 0)];
   const e = sourceEvidence(
     ips,
     prob,
@@ -74,14 +76,15 @@ describe('the per-source rule', () => {
   );
 
   it("reads each source's mean probability and its majority label", () => {
-    expect(Array.from(e.sessions)).toEqual([4, 5, 6, 1, 3, 2]);
-    expect(Array.from(e.mean, (m) => Number(m.toFixed(3)))).toEqual([0.9, 0.7, 0.6, 0.95, 0.1, 0.3]);
-    expect(Array.from(e.truth)).toEqual([1, 1, 0, 1, 0, 1]); // C: 1 of 6 labelled attacks is not a majority
+    expect(Array.from(e.sessions.subarray(0, 6))).toEqual([4, 5, 6, 1, 3, 2]);
+    expect(Array.from(e.mean.subarray(0, 6), (m) => Number(m.toFixed(3)))).toEqual([0.9, 0.7, 0.6, 0.95, 0.1, 0.3]);
+    expect(Array.from(e.truth.subarray(0, 6))).toEqual([1, 1, 0, 1, 0, 1]); // C: 1 of 6 labelled attacks is not a majority
   });
 
-  it('blocks from the lowest mean keeping 90% precision among sources of 3 or more sessions, investigates from 50%', () => {
+  it('blocks from the lowest mean keeping 90% precision among sources of 3 or more sessions, investigates from 50% within 2% of benign sources', () => {
     // 3+ sessions, by mean: A 0.9 (1), B 0.7 (1), C 0.6 (0), E 0.1 (0): at 0.7 precision 2/2, at 0.6 2/3
-    // all sources: D 0.95, A, B (3/3), C 0.6 (3/4), F 0.3 (4/5), E 0.1 (4/6): the lowest attack edge with >= 0.5 is F's 0.3
+    // all sources: D 0.95, A, B (3/3), C 0.6 (3/4), F 0.3 (4/5: C is 1 of 62 benign sources, 1.6%), E 0.1 (4/6):
+    // the lowest attack edge with precision >= 0.5 and at most 2% of benign sources is F's 0.3
     const edges = chooseSourceEdges(e);
     expect(edges).toEqual({ block: 0.7, investigate: 0.3 });
     expect(sourceAction(edges, 5, 0.7)).toBe('block');
@@ -92,6 +95,15 @@ describe('the per-source rule', () => {
     expect(block.out_of_fold).toEqual({ sources: 2, precision: 1, recall: 0.5 });
     // block or investigate: A, B, C, D, F (every flagged source and F's mean): 4 of 5 malicious, all 4 found
     expect(investigate.holdout).toEqual({ sources: 5, precision: 0.8, recall: 1 });
+  });
+
+  it('keeps the investigate edge above nearly every benign source where most sources are malicious', () => {
+    // 10 attack sources at 0.9, 5 benign at 0.1 and one attack at 0.08 (a noisy label): precision alone
+    // would take the edge down to 0.08 and every benign source with it; 1 benign of 5 is over 2%
+    const ips = [...Array.from({ length: 10 }, (_, k) => `A${k}`), ...Array.from({ length: 5 }, (_, k) => `B${k}`), 'N'];
+    const p = [...Array<number>(10).fill(0.9), ...Array<number>(5).fill(0.1), 0.08];
+    const truth = [...Array<number>(10).fill(1), ...Array<number>(5).fill(0), 1];
+    expect(chooseSourceEdges(sourceEvidence(ips, p, truth, p)).investigate).toBe(0.9);
   });
 
   it('never blocks below even odds, and not at all where no edge keeps the precision', () => {
