@@ -20,7 +20,9 @@
  *   of its column (the median encoded value of the rows that gave the field), in
  *   training and scoring alike, so leaving a field out never makes a record look
  *   rarer than a typical one would. A field no training row gave is not used by
- *   the model at all (its column is constant).
+ *   the model at all (its column is constant). The Random Forest does not read
+ *   the imputed value of an absent category: it answers its lower bound over the
+ *   column (absentColumns, RandomForestClassifier.lowerBound).
  */
 import { checkName } from '../core/codec.js';
 import { createMatrix, type Matrix } from '../core/matrix.js';
