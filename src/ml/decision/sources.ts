@@ -98,7 +98,7 @@ export interface SourceRuleReport {
   edge: number | null;
   /** block needs at least this many sessions */
   min_sessions: number;
-  /** over sources (malicious: more than half their sessions labelled attacks); investigate counts every investigated source */
+  /** over sources (malicious: more than half their sessions labelled attacks); investigate counts the sources given block or investigate */
   out_of_fold: { sources: number; precision: number | null; recall: number | null };
   holdout: { sources: number; precision: number | null; recall: number | null };
 }
