@@ -7,8 +7,9 @@
  * the same scenario (seed + 1000) against the true classes. "with labels": trained with the label
  * column; "without labels": the label column dropped, contamination set to the scenario's attack share
  * (a user who knows it; at most 0.5). Every figure `npm run evaluate` prints is printed per scenario,
- * and how many normal verdicts turn suspicious when half the records leave out their optional
- * categorical fields (it must be none: an absent field is never evidence).
+ * and how many normal verdicts turn suspicious, and how many risk levels rise, when half the records
+ * leave out their optional categorical fields (it must be none: an absent field is never evidence).
+ * With labels it prints the fitted bands and the per-source rule with their hold-out figures.
  * The last scenario, heldout, was never looked at while the rules were chosen.
  */
 import { writeFileSync } from 'node:fs';
@@ -22,10 +23,11 @@ import { legacyAction, trainLegacy } from './legacy.js';
 import { scenario, SCENARIOS } from './scenarios.js';
 
 const DROPPED = ['src_ip_country_code', 'protocol', 'dst_port', 'response.code'];
+const LEVELS = ['low', 'medium', 'high', 'critical'];
 
 function bundleOf(out: ReturnType<typeof trainModels>): ModelBundle {
   const json = Object.fromEntries(Object.entries(out.artifacts).map(([k, v]) => [k, JSON.parse(v)])) as Parameters<typeof ModelBundle.fromArtifacts>[1];
-  return ModelBundle.fromArtifacts({ ...out.draft, format: 3, version: 'bench', files: {} }, json);
+  return ModelBundle.fromArtifacts({ ...out.draft, format: 4, version: 'bench', files: {} }, json);
 }
 
 function line(name: string, e: Evaluation, forestAuc: number | null): string {
@@ -57,10 +59,12 @@ async function main(): Promise<void> {
       const trained = trainModels(records, { contamination, seed: 42 });
       const bundle = bundleOf(trained);
       const served = bundle.scoreMany(testRecords);
-      const current = assess(testRecords, served, bundle.flagRate);
+      const current = assess(testRecords, served, bundle.sourceRule);
       // No regression: a field left out is unknown, never evidence. Every other record without its optional categorical fields.
       const sparseRecords = test.map((r, i) => parseRecord(i % 2 === 0 ? Object.fromEntries(Object.entries(r.raw).filter(([k]) => !DROPPED.includes(k))) : r.raw));
-      const turned = bundle.scoreMany(sparseRecords).filter((r, i) => r.verdict === 'suspicious' && served[i].verdict === 'normal').length;
+      const sparse = bundle.scoreMany(sparseRecords);
+      const turned = sparse.filter((r, i) => r.verdict === 'suspicious' && served[i].verdict === 'normal').length;
+      const raised = sparse.filter((r, i) => LEVELS.indexOf(r.risk_level) > LEVELS.indexOf(served[i].risk_level)).length;
       const legacyModel = trainLegacy(records, contamination);
       const legacyServed = legacyModel.score(testRecords);
       const legacy = assess(testRecords, legacyServed, 0.05, legacyAction);
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
       const forestAuc = rocAuc(truth, bundle.randomForest.predictProbabilities(bundle.scaler.transform(bundle.encoder.transformMany(testRecords))));
       console.log(line(`${mode}, this release`, current, forestAuc));
       console.log(line(`${mode}, previous release`, legacy, legacy.detectors[3].roc_auc));
-      console.log(`    half the records without country, protocol, port and response code: ${turned} normal verdicts turned suspicious (previous release ${legacyTurned})`);
+      console.log(`    half the records without country, protocol, port and response code: ${turned} normal verdicts turned suspicious (previous release ${legacyTurned}), ${raised} risk levels rose`);
       if (mode === 'without labels') {
         console.log(
           `    suspicious share on the training data: ${(trained.metrics.suspicious_rate * 100).toFixed(1)}% (previous release ${(legacyModel.trainingSuspiciousRate * 100).toFixed(1)}%) for a contamination of ${(contamination * 100).toFixed(1)}%`,
@@ -78,10 +82,14 @@ async function main(): Promise<void> {
         console.log(
           `    counted: ${d.counted.join(', ')}; bands ${d.bands?.map((b) => `${b.band} >= ${b.edge === null ? 'none' : b.edge.toFixed(3)} (hold-out P ${b.holdout.precision?.toFixed(3) ?? 'n/a'} R ${b.holdout.recall.toFixed(3)})`).join(', ')}`,
         );
+        console.log(
+          `    per-source rule on the mean risk_probability: ${d.sources?.map((r) => `${r.action} >= ${r.edge === null ? 'none' : r.edge.toFixed(3)} (out of fold ${r.out_of_fold.sources} sources P ${r.out_of_fold.precision?.toFixed(3) ?? 'n/a'} R ${r.out_of_fold.recall?.toFixed(3) ?? 'n/a'}; hold-out ${r.holdout.sources} P ${r.holdout.precision?.toFixed(3) ?? 'n/a'} R ${r.holdout.recall?.toFixed(3) ?? 'n/a'})`).join(', ')} (investigate: block or investigate)`,
+        );
       }
       if (values.verbose) console.log(formatEvaluation(current));
       out[mode] = {
         turned_suspicious_by_absent_fields: { current: turned, previous: legacyTurned },
+        risk_levels_raised_by_absent_fields: raised,
         current,
         previous: legacy,
         random_forest_roc_auc: forestAuc,

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const unlabelled = records.findIndex((r) => r.label === null);
   if (unlabelled >= 0) throw new Error(`${values.data}: record ${unlabelled + 1} has no label; evaluation needs a label (0 or 1) on every row`);
   const bundle = await loadCurrent(values['model-dir']!);
-  const evaluation = assess(records, bundle.scoreMany(records), bundle.flagRate);
+  const evaluation = assess(records, bundle.scoreMany(records), bundle.sourceRule);
   const out = values.json
     ? JSON.stringify({ model_version: bundle.version, data: values.data, ...evaluation }, null, 2)
     : `model ${bundle.version} (${bundle.manifest.label_source} labels), data ${values.data}\n\n${formatEvaluation(evaluation)}`;

@@ -179,7 +179,12 @@ function decisionLines(m: TrainingMetrics): string[] {
     ...d.detectors!.map((x) => `  ${x.detector.padEnd(18)} weight ${x.weight === null ? '   -  ' : x.weight.toFixed(3).padStart(6)}   hold-out ROC AUC ${f(x.roc_auc)}  AP ${f(x.average_precision)}`),
     ...d.bands!.map(
       (b) =>
-        `  ${b.band.padEnd(10)} risk_probability >= ${b.edge === null ? 'none (no edge reached the target)' : b.edge.toFixed(3)}  target precision ${b.target_precision}; out of fold P ${f(b.out_of_fold.precision)} R ${f(b.out_of_fold.recall)}; hold-out P ${f(b.holdout.precision)} R ${f(b.holdout.recall)}`,
+        `  ${b.band.padEnd(10)} risk_probability >= ${b.edge === null ? 'none (no edge reached the target)' : b.edge.toFixed(3)}  ${b.band === 'medium' ? `at most ${b.max_false_positive_rate} of benign` : `target precision ${b.target_precision}`}; out of fold P ${f(b.out_of_fold.precision)} R ${f(b.out_of_fold.recall)}; hold-out P ${f(b.holdout.precision)} R ${f(b.holdout.recall)}`,
+    ),
+    "Per-source rule (a source's mean risk_probability; malicious: more than half its sessions labelled attacks; investigate counts block or investigate):",
+    ...(d.sources ?? []).map(
+      (r) =>
+        `  ${r.action.padEnd(11)} mean >= ${r.edge === null ? 'none (no edge reached the target)' : r.edge.toFixed(3)}${r.min_sessions > 1 ? ` with ${r.min_sessions}+ sessions` : ''}  target precision ${r.target_precision}; out of fold ${r.out_of_fold.sources} sources P ${f(r.out_of_fold.precision)} R ${f(r.out_of_fold.recall)}; hold-out ${r.holdout.sources} sources P ${f(r.holdout.precision)} R ${f(r.holdout.recall)}`,
     ),
     `  verdict on the hold-out: precision ${f(d.verdict!.precision)}  recall ${f(d.verdict!.recall)}  false-positive rate ${f(d.verdict!.false_positive_rate)}`,
   ];

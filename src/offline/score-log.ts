@@ -101,7 +101,7 @@ interface Scorer {
 /** Scoring on the reading thread: no thread to start, for small inputs (and the reference the threads are tested against). */
 async function inThread(modelDir: string, version: string, format: 'csv' | 'ndjson' | 'both', fitFormat: string, write: (w: Written) => Promise<void>): Promise<Scorer> {
   const bundle = await loadVersion(modelDir, version);
-  const summary = new SummaryBuilder(bundle.flagRate, summaryFit(bundle, fitFormat));
+  const summary = new SummaryBuilder(bundle.sourceRule, summaryFit(bundle, fitFormat));
   return {
     async score(chunk) {
       const results = bundle.scoreMany(chunk);

@@ -55,7 +55,7 @@ export type FromScorer =
 
 const { modelDir, version, header, output, input: inputFormat = 'csv', onError = 'stop', fitFormat } = workerData as WorkerInit;
 const bundle: ModelBundle = await loadVersion(modelDir, version);
-const summary = new SummaryBuilder(bundle.flagRate, fitFormat === undefined ? null : summaryFit(bundle, fitFormat));
+const summary = new SummaryBuilder(bundle.sourceRule, fitFormat === undefined ? null : summaryFit(bundle, fitFormat));
 const port = parentPort!;
 /** The header's columns, read once: every block's rows go through the same parser. */
 const rows = new CsvRecords();

@@ -121,7 +121,7 @@ export async function* ndjsonLines(
   observer: ScoreObserver | null,
   skipped: SkippedRecord[] | null = null,
 ): AsyncGenerator<string> {
-  const summary = new SummaryBuilder(bundle.flagRate, summaryFit(bundle, requestFormat(request).name));
+  const summary = new SummaryBuilder(bundle.sourceRule, summaryFit(bundle, requestFormat(request).name));
   let skippedCount = 0;
   const skippedLines = (): string => {
     if (skipped === null || skipped.length === 0) return '';

@@ -83,7 +83,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
         for (const r of bundle.scoreMany(records.slice(i, i + CHUNK), observer)) results.push(r);
       }
       app.metrics.recordsScored('batch', results);
-      const summary = summarize(records, results, bundle.flagRate, summaryFit(bundle, requestFormat(request).name));
+      const summary = summarize(records, results, bundle.sourceRule, summaryFit(bundle, requestFormat(request).name));
       return skipped ? { results, summary, skipped: skipped.map(({ line, field, value }) => ({ line, field, value })) } : { results, summary };
     },
   );

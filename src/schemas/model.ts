@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 
 const Count = Type.Integer({ minimum: 0 });
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+const SourceRuleFigures = Type.Object({ sources: Type.Integer(), precision: NullableNumber, recall: NullableNumber });
 
 /** What npm run evaluate reports (src/ml/insight/assess.ts). */
 export const EvaluationSchema = Type.Object(
@@ -88,8 +89,11 @@ export const TrainingMetricsSchema = Type.Object(
         bands: Type.Union([
           Type.Array(
             Type.Object({
-              band: Type.Union([Type.Literal('suspicious'), Type.Literal('high'), Type.Literal('critical')]),
+              band: Type.Union([Type.Literal('medium'), Type.Literal('suspicious'), Type.Literal('high'), Type.Literal('critical')], {
+                description: 'medium: a normal verdict at or above it is medium risk (every suspicious record is at least medium)',
+              }),
               target_precision: Type.Number(),
+              max_false_positive_rate: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'the out-of-fold false-positive rate the edge may not exceed; null: none' })),
               edge: Type.Union([Type.Number(), Type.Null()], { description: 'lower edge on risk_probability; null: no edge reached the target, the band is empty' }),
               out_of_fold: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'where the edge was chosen' }),
               holdout: Type.Object({ precision: NullableNumber, recall: Type.Number() }, { description: 'measured on the 30% hold-out' }),
@@ -97,6 +101,22 @@ export const TrainingMetricsSchema = Type.Object(
           ),
           Type.Null(),
         ]),
+        sources: Type.Optional(
+          Type.Union([
+            Type.Array(
+              Type.Object({
+                action: Type.Union([Type.Literal('block'), Type.Literal('investigate')]),
+                target_precision: Type.Number({ description: 'over sources (malicious: more than half their sessions labelled attacks)' }),
+                edge: Type.Union([Type.Number(), Type.Null()], { description: "lower edge on a source's mean risk_probability; null: no edge reached the target, never given for it" }),
+                min_sessions: Type.Integer({ description: 'sessions a source needs for the action' }),
+                out_of_fold: SourceRuleFigures,
+                holdout: SourceRuleFigures,
+              }),
+              { description: "the per-source rule with labels: block and investigate from a source's mean risk_probability; investigate's figures count sources given block or investigate" },
+            ),
+            Type.Null(),
+          ]),
+        ),
         verdict: Type.Union([Type.Object({ precision: Type.Number(), recall: Type.Number(), false_positive_rate: Type.Number() }), Type.Null()], {
           description: 'the served verdict on the hold-out against the labels; null without labels',
         }),

@@ -27,7 +27,9 @@ export const ScoreResultSchema = Type.Object(
     novel_fields: Keys(
       'the rare-value detector: keys among src_ip_country_code, protocol, dst_port, response.code whose value was never seen, or seen in under 1% of the training rows that gave the field',
     ),
-    missing_fields: Keys('keys of the fields the model uses that the record did not give; they were scored as a typical training value, never as unseen'),
+    missing_fields: Keys(
+      'keys of the fields the model uses that the record did not give; an absent field is never counted as evidence (a typical byte count; for a category, the least suspicious value it could hold)',
+    ),
     risk_level: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')], { description: RISK_LEVEL_RULE }),
     reasons: Type.Array(Type.String(), {
       description:
@@ -55,9 +57,9 @@ export const ScoreResultSchema = Type.Object(
           'bytes_out 1.56 MB, above 99.9% of training traffic',
           'avg_packet_size (bytes per second) 44.6 KB/s, above 99.9% of training traffic',
           'isolation score 0.673, at or above the anomaly threshold 0.621',
-          'response.code not given: scored as a typical training value',
+          'response.code not given: never counted as evidence',
         ],
-        model_version: '2026-12-02T03-57-04Z-bdb52a',
+        model_version: '2026-12-02T16-09-01Z-828c6c',
       },
     ],
   },

@@ -99,7 +99,10 @@ describe('POST /train: training', () => {
     // the decision: fitted, with its bands' measured precision, and what npm run evaluate reports on the hold-out
     const decision = res.json().metrics.decision;
     expect(decision).toMatchObject({ mode: 'labelled', counted: expect.arrayContaining(['random_forest']) });
-    expect(decision.bands.map((b: { band: string }) => b.band)).toEqual(['suspicious', 'high', 'critical']);
+    expect(decision.bands.map((b: { band: string }) => b.band)).toEqual(['medium', 'suspicious', 'high', 'critical']);
+    // the per-source rule, with the figures it had out of fold and on the hold-out
+    expect(decision.sources.map((s: { action: string }) => s.action)).toEqual(['block', 'investigate']);
+    expect(decision.sources[1].holdout).toMatchObject({ sources: expect.any(Number), recall: expect.any(Number) });
     expect(decision.detectors.at(-1)).toMatchObject({ detector: 'combined', roc_auc: expect.any(Number) });
     expect(decision.holdout_evaluation).toMatchObject({ records: 180, verdict: { recall: expect.any(Number) }, risk_levels: { roc_auc: expect.any(Number) } });
     expect(model.metrics.decision).toEqual(decision);

@@ -7,7 +7,7 @@
  */
 import type { TrafficRecord } from '../data/record.js';
 import { IqrBaseline } from '../detectors/baseline.js';
-import { FeatureEncoder, N_FEATURES } from '../detectors/features.js';
+import { absentColumns, FeatureEncoder, N_FEATURES } from '../detectors/features.js';
 import { IsolationForest } from '../detectors/isolation-forest.js';
 import { RandomForestClassifier } from '../detectors/random-forest.js';
 import { absentBytes, type TypicalBytes, withTypicalBytes } from '../detectors/impute.js';
@@ -18,14 +18,17 @@ import { explain, type RiskLevel, type Verdict } from '../insight/explain.js';
 import { Decision } from '../decision/decision.js';
 import { detectionsOf } from '../decision/fit.js';
 import { SurrogateTree } from '../insight/surrogate.js';
+import type { SourceRule } from '../insight/recommend.js';
 import type { Manifest } from './manifest.js';
 
 /**
  * 2: absent fields imputed, the surrogate rules and the training profile (drift) added.
  * 3: the decision (decision.json: stacker and bands, or the unlabelled rule) added; the Isolation
  *    Forest reads the volume features only; derived labels are the Isolation Forest's alone.
+ * 4: with labels, decision.json holds the per-source rule's edges (decision/sources.ts); the Random
+ *    Forest's evidence for a record with absent fields is a lower bound over their values.
  */
-export const BUNDLE_FORMAT = 3;
+export const BUNDLE_FORMAT = 4;
 
 /** Artifact file of each model inside a version directory. */
 export const MODEL_FILES = {
@@ -97,6 +100,8 @@ export class ModelBundle {
   private readonly scaled = new Float64Array(LOT * N_FEATURES);
   private readonly anomalyScores = new Float64Array(LOT);
   private readonly riskProbabilities = new Float64Array(LOT);
+  /** the columns of the record at hand whose field it left out */
+  private readonly unknown = new Array<boolean>(N_FEATURES).fill(false);
 
   constructor(
     readonly manifest: Readonly<Manifest>,
@@ -128,6 +133,11 @@ export class ModelBundle {
     return fpr !== undefined && fpr !== null ? Math.max(0.01, fpr) : Math.max(0.01, m.suspicious_rate);
   }
 
+  /** The rule the batch summary's recommendations follow (recommend.ts): the fitted source edges with labels. */
+  get sourceRule(): SourceRule {
+    return { flagRate: this.flagRate, edges: this.decision.json.sources };
+  }
+
   get version(): string {
     return this.manifest.version;
   }
@@ -151,9 +161,23 @@ export class ModelBundle {
       for (let r = 0; r < n; r++) this.scaler.transformRow(scaled, r * N_FEATURES);
       this.isolationForest.scoreRows(scaled, n, anomalyScores);
       this.randomForest.predictRows(scaled, n, riskProbabilities);
+      for (let r = 0; r < n; r++) this.boundAbsent(records[start + r], r, scaled);
       for (let r = 0; r < n; r++) out[start + r] = this.result(records[start + r], r, observer);
     }
     return out;
+  }
+
+  /**
+   * An absent field is unknown, never evidence: the Random Forest's probability of a record that left
+   * out a categorical field is the lowest any value of it could give (RandomForestClassifier.lowerBound),
+   * not the typical value's, since a forest weighs fields together and the typical value can raise
+   * what an exculpatory one (a crawler's 404) would lower. Every other input of the decision is at most
+   * its value with the field given (an absent field is never rare), and the stacker's weights are >= 0,
+   * so leaving fields out never turns a normal verdict suspicious nor raises the risk level. Training
+   * reads the forests' evidence of its own rows the same way (decision/fit.ts forestEvidence).
+   */
+  private boundAbsent(record: TrafficRecord, r: number, scaled: Float64Array): void {
+    if (absentColumns(record, this.unknown)) this.riskProbabilities[r] = this.randomForest.lowerBound(scaled, r * N_FEATURES, this.unknown);
   }
 
   /** The result of row r of the lot, once the forests have scored it. */

@@ -19,7 +19,7 @@ import { TrainingProfile } from '../insight/drift.js';
 import { describeTrainingData } from '../insight/fit.js';
 import { RISK_CUTOFF } from '../insight/explain.js';
 import { Decision } from '../decision/decision.js';
-import { detectionsOf, fitLabelledDecision, FOLDS, type DecisionReport } from '../decision/fit.js';
+import { detectionsOf, fitLabelledDecision, FOLDS, forestEvidence, type DecisionReport } from '../decision/fit.js';
 import { SurrogateTree, type SurrogateRules } from '../insight/surrogate.js';
 import { FEATURE_NAMES, FeatureEncoder, ISOLATION_FEATURES } from '../detectors/features.js';
 import { checkIsolationOptions, IsolationForest } from '../detectors/isolation-forest.js';
@@ -221,8 +221,9 @@ export function servedVerdicts(
   baseline: IqrBaseline,
   decision: Decision,
 ): Uint8Array {
+  const probs = forestEvidence(forest, records, x, Int32Array.from(records.keys()));
   return Uint8Array.from(records, (r, i) => {
-    const d = detectionsOf(r, encoder, baseline, scores[i], scores[i] >= threshold, forest.predictProbability(x.data, i * x.cols));
+    const d = detectionsOf(r, encoder, baseline, scores[i], scores[i] >= threshold, probs[i]);
     return decision.decide(d).verdict === 'suspicious' ? 1 : 0;
   });
 }

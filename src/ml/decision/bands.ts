@@ -2,6 +2,11 @@
  * The verdict and the risk levels as bands of the combined probability, each band's lower edge chosen
  * on out-of-fold predictions, then measured on the hold-out.
  *
+ *   medium                   the lowest edge at which at most 2% of the out-of-fold benign records
+ *                            score (the false-positive budget the issue set for a verdict), or the
+ *                            suspicious edge if that is lower: a normal record that scores where
+ *                            few benign ones do is worth a look, and the levels then order the
+ *                            records the verdict leaves normal
  *   suspicious (and medium)  the lower of 0.5 (even odds: the calibrated probability says "more likely
  *                            an attack than not", the edge that stays right under symmetric label
  *                            noise, which caps the precision any edge can show against noisy labels)
@@ -20,9 +25,11 @@
 /** The calibrated probability at which an attack becomes more likely than not. */
 export const EVEN_ODDS = 0.5;
 
-export const BAND_TARGETS = { suspicious: { precision: 0.8, fpr: 0.01 }, high: { precision: 0.9 }, critical: { precision: 0.95 } } as const;
+export const BAND_TARGETS = { medium: { precision: 0, fpr: 0.02 }, suspicious: { precision: 0.8, fpr: 0.01 }, high: { precision: 0.9 }, critical: { precision: 0.95 } } as const;
 
 export interface Bands {
+  /** lower edge of medium risk for a normal verdict (every suspicious record is at least medium) */
+  medium: number;
   /** lower edges on the combined probability; null: no edge reached the target (the band is empty) */
   suspicious: number;
   high: number | null;
@@ -67,7 +74,8 @@ export function chooseBands(truth: ArrayLike<number>, probability: ArrayLike<num
   const critical = lowestEdge(truth, probability, t.critical.precision);
   const atLeast = (v: number | null, floor: number | null): number | null => (v === null ? null : floor === null ? v : Math.max(v, floor));
   const h = atLeast(high, suspicious);
-  return { suspicious, high: h, critical: atLeast(critical, h) };
+  const watch = lowestEdge(truth, probability, t.medium.precision, t.medium.fpr);
+  return { medium: watch === null ? suspicious : Math.min(watch, suspicious), suspicious, high: h, critical: atLeast(critical, h) };
 }
 
 /** Precision and recall of {score >= edge} (null edge: nothing flagged). */

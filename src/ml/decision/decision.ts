@@ -23,6 +23,7 @@
  */
 import { checkName } from '../core/codec.js';
 import type { Bands } from './bands.js';
+import type { SourceEdges } from './sources.js';
 import { Stacker, type StackerJSON } from './stacker.js';
 
 /** The stacker's inputs, in order. */
@@ -76,6 +77,8 @@ export interface DecisionJSON {
   evidence: string[];
   stacker: StackerJSON | null;
   bands: Bands | null;
+  /** with labels, the per-source rule's edges (sources.ts); null without labels (the binomial rule, recommend.ts) */
+  sources: SourceEdges | null;
 }
 
 const LEVELS: readonly RiskLevel[] = ['low', 'medium', 'high', 'critical'];
@@ -99,12 +102,12 @@ export class Decision {
   }
 
   static unlabelled(): Decision {
-    return new Decision({ name: 'Decision', mode: 'unlabelled', evidence: [...EVIDENCE], stacker: null, bands: null });
+    return new Decision({ name: 'Decision', mode: 'unlabelled', evidence: [...EVIDENCE], stacker: null, bands: null, sources: null });
   }
 
   /** The labelled decision: a fitted stacker and the bands chosen on its out-of-fold probabilities. */
-  static labelled(stacker: Stacker, bands: Bands): Decision {
-    return new Decision({ name: 'Decision', mode: 'labelled', evidence: [...EVIDENCE], stacker: stacker.json, bands });
+  static labelled(stacker: Stacker, bands: Bands, sources: SourceEdges): Decision {
+    return new Decision({ name: 'Decision', mode: 'labelled', evidence: [...EVIDENCE], stacker: stacker.json, bands, sources });
   }
 
   /** The combined probability of one record (labelled); the Random Forest's without labels. */
@@ -123,7 +126,7 @@ export class Decision {
     if (bands !== null) {
       const at = (edge: number | null): boolean => edge !== null && probability >= edge;
       verdict = at(bands.suspicious) || unseen >= 2 ? 'suspicious' : 'normal';
-      level = at(bands.critical) ? 3 : at(bands.high) ? 2 : verdict === 'suspicious' ? 1 : 0;
+      level = at(bands.critical) ? 3 : at(bands.high) ? 2 : verdict === 'suspicious' || at(bands.medium) ? 1 : 0;
     } else {
       verdict = d.isAnomaly || unseen >= 2 ? 'suspicious' : 'normal';
       const corroborated = unseen > 0 || d.novel > 0 || d.baselineOutlier;
@@ -151,7 +154,18 @@ export class Decision {
     }
     const b = obj.bands;
     const edge = (v: unknown): boolean => v === null || (typeof v === 'number' && v >= 0 && v <= 1);
-    if (!b || typeof b.suspicious !== 'number' || !edge(b.suspicious) || !edge(b.high) || !edge(b.critical)) throw new TypeError('Decision.bands: malformed');
-    return new Decision({ name: 'Decision', mode: 'labelled', evidence: [...EVIDENCE], stacker: s, bands: { suspicious: b.suspicious, high: b.high, critical: b.critical } });
+    if (!b || typeof b.suspicious !== 'number' || typeof b.medium !== 'number' || !edge(b.medium) || !edge(b.suspicious) || !edge(b.high) || !edge(b.critical)) {
+      throw new TypeError('Decision.bands: malformed');
+    }
+    const src = obj.sources;
+    if (!src || !edge(src.block) || !edge(src.investigate)) throw new TypeError('Decision.sources: malformed');
+    return new Decision({
+      name: 'Decision',
+      mode: 'labelled',
+      evidence: [...EVIDENCE],
+      stacker: s,
+      bands: { medium: b.medium, suspicious: b.suspicious, high: b.high, critical: b.critical },
+      sources: { block: src.block, investigate: src.investigate },
+    });
   }
 }

@@ -9,7 +9,7 @@ import { selectRows, type Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 import type { TrafficRecord } from '../data/record.js';
 import { IqrBaseline } from '../detectors/baseline.js';
-import { FeatureEncoder } from '../detectors/features.js';
+import { absentColumns, FeatureEncoder, N_FEATURES } from '../detectors/features.js';
 import { RandomForestClassifier, type RandomForestOptions } from '../detectors/random-forest.js';
 import { novelFields, unseenCount } from '../detectors/rare-values.js';
 import { averagePrecision, curves, rocAuc, type Curves } from '../insight/evaluate.js';
@@ -17,6 +17,7 @@ import { assess, type Evaluation } from '../insight/assess.js';
 import type { ScoreResult } from '../bundle/bundle.js';
 import { bandMetrics, BAND_TARGETS, chooseBands } from './bands.js';
 import { Stacker } from './stacker.js';
+import { chooseSourceEdges, reportSourceRule, sourceEvidence, type SourceRuleReport } from './sources.js';
 import { Decision, EVIDENCE, evidenceRow, N_EVIDENCE, type Detections } from './decision.js';
 
 export const FOLDS = 3;
@@ -24,8 +25,10 @@ export const FOLDS = 3;
 const STACKER_ROWS = 20_000;
 
 export interface BandReport {
-  band: 'suspicious' | 'high' | 'critical';
+  band: 'medium' | 'suspicious' | 'high' | 'critical';
   target_precision: number;
+  /** the out-of-fold false-positive rate the edge may not exceed (medium, suspicious); null: none */
+  max_false_positive_rate: number | null;
   /** lower edge on the combined probability; null: no edge reached the target, the band is empty */
   edge: number | null;
   out_of_fold: { precision: number | null; recall: number };
@@ -47,6 +50,8 @@ export interface DecisionReport {
   /** hold-out ranking quality of each detector and of the combination; null without labels */
   detectors: DetectorReport[] | null;
   bands: BandReport[] | null;
+  /** the per-source rule (block, investigate): edges on a source's mean risk_probability, chosen out of fold, measured on the hold-out's sources; null without labels */
+  sources?: SourceRuleReport[] | null;
   /** the served verdict on the hold-out rows against the labels; null without labels */
   verdict: { precision: number; recall: number; false_positive_rate: number } | null;
   /** everything npm run evaluate reports, on the hold-out rows (sources: their hold-out sessions); null without labels */
@@ -69,12 +74,28 @@ export function detectionsOf(r: TrafficRecord, encoder: FeatureEncoder, baseline
   };
 }
 
+type Forest = Pick<RandomForestClassifier, 'predictProbabilities' | 'lowerBound'>;
+
 /** A constant stands in where a fold's rows hold one class only (tiny labelled sets): the forest needs two. */
-function fitForest(c: Context, rows: Int32Array): Pick<RandomForestClassifier, 'predictProbabilities'> {
+function fitForest(c: Context, rows: Int32Array): Forest {
   const y = Uint8Array.from(rows, (i) => c.y[i]);
   const positives = y.reduce((a, b) => a + b, 0);
-  if (positives === 0 || positives === y.length) return { predictProbabilities: (x: Matrix) => new Float64Array(x.rows).fill(positives === 0 ? 0 : 1) };
+  const p = positives === 0 ? 0 : 1;
+  if (positives === 0 || positives === y.length) return { predictProbabilities: (x: Matrix) => new Float64Array(x.rows).fill(p), lowerBound: () => p };
   return RandomForestClassifier.fit(selectRows(c.x, rows), y, c.forestOptions);
+}
+
+/**
+ * The forest's probability of each of `rows` (rows of x) as serving gives it: for a record that left
+ * out a categorical field, the lowest any value of it could give (ModelBundle), so the stacker and
+ * the bands are fitted on the evidence they will be served.
+ */
+export function forestEvidence(forest: Forest, records: readonly TrafficRecord[], x: Matrix, rows: ArrayLike<number>): Float64Array {
+  const sub = selectRows(x, Int32Array.from(rows));
+  const probs = forest.predictProbabilities(sub);
+  const unknown = new Array<boolean>(N_FEATURES).fill(false);
+  for (let k = 0; k < rows.length; k++) if (absentColumns(records[rows[k]], unknown)) probs[k] = forest.lowerBound(sub.data, k * sub.cols, unknown);
+  return probs;
 }
 
 interface Context {
@@ -89,11 +110,11 @@ interface Context {
 }
 
 /** Evidence rows (N_EVIDENCE each) of `rows`, against tables and a forest fitted on `fitRows`. */
-function evidenceFor(c: Context, fitRows: Int32Array, rows: Int32Array, forest: Pick<RandomForestClassifier, 'predictProbabilities'>): { evidence: Float64Array; detections: Detections[] } {
+function evidenceFor(c: Context, fitRows: Int32Array, rows: Int32Array, forest: Forest): { evidence: Float64Array; detections: Detections[] } {
   const fitted = Array.from(fitRows, (i) => c.records[i]);
   const encoder = FeatureEncoder.fit(fitted);
   const baseline = IqrBaseline.fit(fitted);
-  const probs = forest.predictProbabilities(selectRows(c.x, rows));
+  const probs = forestEvidence(forest, c.records, c.x, rows);
   const evidence = new Float64Array(rows.length * N_EVIDENCE);
   const detections = Array.from(rows, (i, k) => {
     const d = detectionsOf(c.records[i], encoder, baseline, c.scores[i], c.scores[i] >= c.threshold, probs[k]);
@@ -150,7 +171,16 @@ export function fitLabelledDecision(
   );
   // Bands on every out-of-fold row (the stacker's sample may be a part of them).
   const oofProb = Float64Array.from(yTrain, (_, k) => stacker.probability(oof, k * N_EVIDENCE));
-  const decision = Decision.labelled(stacker, chooseBands(yTrain, oofProb));
+  const oofBands = chooseBands(yTrain, oofProb);
+  // The per-source rule on the same out-of-fold probabilities, grouped by source (each scored by models that never saw it).
+  const trainIps = Array.from(train, (i) => c.records[i].srcIp);
+  const oofSources = sourceEvidence(
+    trainIps,
+    oofProb,
+    yTrain,
+    Uint8Array.from(oofProb, (p) => (p >= oofBands.suspicious ? 1 : 0)),
+  );
+  const decision = Decision.labelled(stacker, oofBands, chooseSourceEdges(oofSources));
 
   const { detections } = evidenceFor(c, train, test, holdoutForest);
   const yTest = Uint8Array.from(test, (i) => c.y[i]);
@@ -174,18 +204,21 @@ export function fitLabelledDecision(
     fp += t === 0 ? holdoutVerdicts[k] : 0;
   });
   const v = bandMetrics(yTest, holdoutVerdicts, 1);
-  const band = (name: 'suspicious' | 'high' | 'critical'): BandReport => {
+  const band = (name: 'medium' | 'suspicious' | 'high' | 'critical'): BandReport => {
     const o = bandMetrics(yTrain, oofProb, bands[name]);
     const h = bandMetrics(yTest, combined, bands[name]);
     return {
       band: name,
       target_precision: BAND_TARGETS[name].precision,
+      max_false_positive_rate: name === 'medium' || name === 'suspicious' ? BAND_TARGETS[name].fpr : null,
       edge: bands[name],
       out_of_fold: { precision: o.precision, recall: o.recall },
       holdout: { precision: h.precision, recall: h.recall },
     };
   };
   const fpr = negatives > 0 ? fp / negatives : 0;
+  const testIps = Array.from(test, (i) => c.records[i].srcIp);
+  const sourceEdges = decision.json.sources!;
   const results = decided.map((x, k) => {
     const d = detections[k];
     const r = {
@@ -202,12 +235,13 @@ export function fitLabelledDecision(
     mode: 'labelled',
     counted: EVIDENCE.filter((e) => decision.counts(e)),
     detectors: [...EVIDENCE.map((e, j) => rank(e, weights[j], column(j))), rank('combined', null, combined)],
-    bands: [band('suspicious'), band('high'), band('critical')],
+    bands: [band('medium'), band('suspicious'), band('high'), band('critical')],
+    sources: reportSourceRule(sourceEdges, oofSources, sourceEvidence(testIps, combined, yTest, holdoutVerdicts)),
     verdict: { precision: v.precision ?? 0, recall: v.recall, false_positive_rate: fpr },
     holdout_evaluation: assess(
       Array.from(test, (i) => c.records[i]),
       results,
-      Math.max(0.01, fpr),
+      { flagRate: Math.max(0.01, fpr), edges: sourceEdges },
     ),
     curves: [...EVIDENCE.map((e, j) => ({ detector: e as string, s: column(j) })), { detector: 'combined', s: combined }].flatMap(({ detector, s }) => {
       const c = curves(yTest, s);

@@ -20,7 +20,9 @@
  *   of its column (the median encoded value of the rows that gave the field), in
  *   training and scoring alike, so leaving a field out never makes a record look
  *   rarer than a typical one would. A field no training row gave is not used by
- *   the model at all (its column is constant).
+ *   the model at all (its column is constant). The Random Forest does not read
+ *   the imputed value of an absent category: it answers its lower bound over the
+ *   column (absentColumns, RandomForestClassifier.lowerBound).
  */
 import { checkName } from '../core/codec.js';
 import { createMatrix, type Matrix } from '../core/matrix.js';
@@ -49,6 +51,29 @@ export const N_FEATURES = FEATURE_NAMES.length;
  * ordinary sessions. Chosen by measurement on the scenarios of bench/detection.ts (see docs/models.md).
  */
 export const ISOLATION_FEATURES: readonly (typeof FEATURE_NAMES)[number][] = ['log_bytes_in', 'log_bytes_out', 'log_session_duration_s', 'log_avg_packet_size', 'log_transfer_ratio'];
+
+/** The column each categorical field encodes into. */
+const CATEGORY_COLUMN: Readonly<Record<Categorical, number>> = {
+  country: FEATURE_NAMES.indexOf('country_freq'),
+  protocol: FEATURE_NAMES.indexOf('protocol_freq'),
+  dstPort: FEATURE_NAMES.indexOf('dst_port_freq'),
+  responseCode: FEATURE_NAMES.indexOf('response_code_freq'),
+};
+
+/**
+ * Sets unknown[j] for each column (N_FEATURES of them) whose categorical field the record left out,
+ * clears the others; true when any is unknown. The Random Forest bounds its probability over the
+ * unknown columns (RandomForestClassifier.lowerBound): an absent field is never evidence.
+ */
+export function absentColumns(r: TrafficRecord, unknown: boolean[]): boolean {
+  let any = false;
+  for (const field of CATEGORICAL) {
+    const absent = r[field] === null;
+    unknown[CATEGORY_COLUMN[field]] = absent;
+    any ||= absent;
+  }
+  return any;
+}
 
 /** Values kept per categorical field; rarer values encode as unseen (0). */
 const MAX_CATEGORIES = 1000;

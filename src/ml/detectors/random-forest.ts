@@ -81,6 +81,8 @@ export function checkForestOptions(o: RandomForestOptions, nFeatures: number): R
 
 export class RandomForestClassifier {
   private readonly flat: FlatForest;
+  /** per node, the smallest leaf value under it; built on the first lowerBound() */
+  private subtreeMin: Float64Array | null = null;
 
   private constructor(
     readonly nFeatures: number,
@@ -142,6 +144,38 @@ export class RandomForestClassifier {
     this.flat.meanRows(x, 0, rows, this.nFeatures, out);
   }
 
+  /**
+   * The lowest P(class 1) the row could get whatever values its `unknown` columns held: in each tree,
+   * a split on an unknown column may go either way, so the tree's smallest reachable leaf; the mean of
+   * those. No joint choice of the unknown values can give less (each tree's leaf is at least its
+   * minimum), so a record whose fields are left out is never scored above the record with them.
+   * @param unknown unknown[j] true for a column whose value is not known
+   */
+  lowerBound(values: Float64Array, offset: number, unknown: ArrayLike<boolean>): number {
+    this.subtreeMin ??= subtreeMinima(this.feature, this.value, this.right);
+    let sum = 0;
+    for (let t = 0; t < this.roots.length; t++) sum += this.minLeaf(this.roots[t], values, offset, unknown, Number.POSITIVE_INFINITY);
+    return sum / this.roots.length;
+  }
+
+  /** The smallest leaf reachable from `node`, or `best` when no leaf under it can be smaller (branch and bound). */
+  private minLeaf(node: number, x: Float64Array, off: number, unknown: ArrayLike<boolean>, best: number): number {
+    const min = this.subtreeMin!;
+    let i = node;
+    for (;;) {
+      if (min[i] >= best) return best;
+      const f = this.feature[i];
+      if (f < 0) return this.value[i];
+      if (unknown[f]) {
+        // the child with the smaller minimum first: it usually holds the answer and prunes the other
+        const l = i + 1;
+        const r = this.right[i];
+        return min[l] <= min[r] ? this.minLeaf(r, x, off, unknown, this.minLeaf(l, x, off, unknown, best)) : this.minLeaf(l, x, off, unknown, this.minLeaf(r, x, off, unknown, best));
+      }
+      i = x[off + f] <= this.value[i] ? i + 1 : this.right[i]; // the split convention of flat-forest.ts
+    }
+  }
+
   /** P(class 1) of every row of x. */
   predictProbabilities(x: Matrix): Float64Array {
     if (x.cols !== this.nFeatures) throw new RangeError(`RandomForest: expected ${this.nFeatures} features, got ${x.cols}`);
@@ -174,6 +208,13 @@ export class RandomForestClassifier {
     const importances = decodeArray(Float64Array, obj.importances, 'RandomForestClassifier.importances', n);
     return new RandomForestClassifier(n, options, importances, roots, feature, value, right);
   }
+}
+
+/** Per node (pre-order, left child next), the smallest leaf value under it: children come after their parent. */
+function subtreeMinima(feature: Int32Array, value: Float64Array, right: Int32Array): Float64Array {
+  const min = new Float64Array(feature.length);
+  for (let i = feature.length - 1; i >= 0; i--) min[i] = feature[i] < 0 ? value[i] : Math.min(min[i + 1], min[right[i]]);
+  return min;
 }
 
 /** Per-feature bins: `codes` is column-major (feature j of row i at j*rows+i). */

@@ -6,7 +6,7 @@
 import type { ScoreResult } from '../bundle/bundle.js';
 import type { TrafficRecord } from '../data/record.js';
 import { averagePrecision, rocAuc } from './evaluate.js';
-import { action, higherRisk, type Action, type SourceActivity } from './recommend.js';
+import { action, higherRisk, type Action, type SourceActivity, type SourceRule } from './recommend.js';
 
 const LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 
@@ -32,14 +32,14 @@ export interface Evaluation {
 /**
  * @param records labelled records (label 0 or 1 on every one)
  * @param results results[i] is the service's answer for records[i]
- * @param flagRate the bundle's flagRate, as the summary uses it
+ * @param sourceRule the bundle's sourceRule, as the summary uses it (a number: the binomial rule's flag rate)
  */
 export function assess(
   records: readonly TrafficRecord[],
   results: readonly ScoreResult[],
-  flagRate: number,
+  sourceRule: SourceRule | number,
   /** the per-source rule; default the service's (recommend.ts); the benchmark passes the previous release's */
-  rule: (s: SourceActivity, totalBytes: number) => Action | null = (s) => action(s, flagRate),
+  rule: (s: SourceActivity, totalBytes: number) => Action | null = (s) => action(s, sourceRule),
 ): Evaluation {
   const truth = records.map((r, i) => {
     if (r.label === null) throw new RangeError(`record ${i} has no label: evaluation needs a label on every record`);
@@ -81,7 +81,7 @@ export function assess(
   results.forEach((r, i) => {
     const ip = records[i].srcIp;
     let s = bySource.get(ip);
-    if (!s) bySource.set(ip, (s = { src_ip: ip, sessions: 0, suspicious: 0, highest: 'low', strong: 0, bytes: 0, attacks: 0 }));
+    if (!s) bySource.set(ip, (s = { src_ip: ip, sessions: 0, suspicious: 0, highest: 'low', strong: 0, bytes: 0, probability: 0, attacks: 0 }));
     const bad = r.verdict === 'suspicious';
     s.sessions++;
     s.attacks += truth[i];
@@ -89,6 +89,7 @@ export function assess(
     s.strong += bad && (r.risk_level === 'high' || r.risk_level === 'critical') ? 1 : 0;
     s.highest = higherRisk(s.highest, r.risk_level);
     s.bytes += records[i].bytesIn + records[i].bytesOut;
+    s.probability += r.risk_probability;
   });
   let totalBytes = 0;
   for (const s of bySource.values()) totalBytes += s.bytes;

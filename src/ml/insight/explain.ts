@@ -92,11 +92,11 @@ export function explain(input: ExplainInput): readonly string[] {
   if (detections.isAnomaly && input.suspicious && decision.counts('isolation_forest')) {
     out.push({ strength: 1.5, text: `isolation score ${input.anomalyScore.toFixed(3)}, at or above the anomaly threshold ${input.anomalyThreshold.toFixed(3)}` });
   }
-  if (labelled && input.suspicious) {
+  if (labelled && (input.suspicious || input.probability >= decision.json.bands!.medium)) {
     out.push({ strength: 1.4, text: `combined risk ${input.probability.toFixed(2)} of the malicious class` });
   }
   if (input.missing.length > 0) {
-    out.push({ strength: 0.5, text: `${input.missing.join(', ')} not given: scored as a typical training value` });
+    out.push({ strength: 0.5, text: `${input.missing.join(', ')} not given: never counted as evidence` });
   }
   // Stable sort: equal strengths keep the measure order above.
   return out.sort((a, b) => b.strength - a.strength).map((r) => r.text);

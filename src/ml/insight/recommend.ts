@@ -1,6 +1,13 @@
 /**
  * What to do about each source of a batch, most severe first, from a rule a
- * person can check. Over each source's sessions in the batch:
+ * person can check, read over each source's sessions in the batch.
+ *
+ * With labels, the rule fitted with the model (src/ml/decision/sources.ts): block for 3 or more
+ * sessions whose mean risk_probability reaches the block edge (chosen for a source precision of 0.9,
+ * never below 0.5); investigate for a mean reaching the investigate edge, or any suspicious or
+ * high-risk session; monitor as below.
+ *
+ * Without labels nothing says how likely an attack is, so block counts repeats:
  *
  *   block        3 or more suspicious sessions, and more than chance allows: were the source
  *                ordinary, flagged at the model's own rate for ordinary traffic
@@ -19,6 +26,7 @@
  * precision of each action on labelled scenarios is in docs/models.md
  * (npm run bench:detection, npm run evaluate).
  */
+import { sourceAction, type SourceEdges } from '../decision/sources.js';
 import type { RiskLevel } from './explain.js';
 
 export type Action = 'block' | 'investigate' | 'monitor';
@@ -40,6 +48,16 @@ export interface SourceActivity {
   strong: number;
   /** bytes_in + bytes_out over its sessions */
   bytes: number;
+  /** risk_probability summed over its sessions */
+  probability: number;
+}
+
+/** The rule a bundle's recommendations follow: the fitted source edges with labels, else the binomial rule at flagRate. */
+export interface SourceRule {
+  /** how often the model flags ordinary traffic (the binomial rule's null rate) */
+  flagRate: number;
+  /** with labels, the fitted edges on a source's mean risk_probability; null: the binomial rule */
+  edges: SourceEdges | null;
 }
 
 export const MAX_RECOMMENDATIONS = 20;
@@ -73,21 +91,38 @@ export function binomialTail(n: number, k: number, p: number): number {
   return Math.min(1, sum);
 }
 
-/** The action the rule above gives a source (null: none). */
-export function action(s: Pick<SourceActivity, 'sessions' | 'suspicious' | 'highest' | 'strong'>, flagRate = DEFAULT_FLAG_RATE): Action | null {
+const ruleOf = (rule: SourceRule | number): SourceRule => (typeof rule === 'number' ? { flagRate: rule, edges: null } : rule);
+
+/** The action the rule above gives a source (null: none); a number is the binomial rule's flag rate. */
+export function action(s: Pick<SourceActivity, 'sessions' | 'suspicious' | 'highest' | 'strong' | 'probability'>, given: SourceRule | number = DEFAULT_FLAG_RATE): Action | null {
+  const { flagRate, edges } = ruleOf(given);
+  if (edges !== null) {
+    const fitted = sourceAction(edges, s.sessions, s.probability / Math.max(1, s.sessions));
+    if (fitted === 'block') return 'block';
+    if (fitted === 'investigate' || s.suspicious > 0 || RISK_ORDER[s.highest] >= RISK_ORDER.high) return 'investigate';
+    return s.highest === 'medium' ? 'monitor' : null;
+  }
   if (s.suspicious >= 3 && binomialTail(s.sessions, s.suspicious, flagRate) < BLOCK_CHANCE) return 'block';
   if (s.suspicious > 0 || RISK_ORDER[s.highest] >= RISK_ORDER.high) return 'investigate';
   if (s.highest === 'medium') return 'monitor';
   return null;
 }
 
-/** @param flagRate how often the model flags ordinary traffic (ModelBundle.flagRate) */
-export function recommend(sources: Iterable<SourceActivity>, flagRate = DEFAULT_FLAG_RATE): Recommendation[] {
+/** The reason that states the fitted rule's evidence for a source: its mean probability against the edges. */
+function meanReason(s: SourceActivity, edges: SourceEdges): string {
+  const edge = (v: number | null): string => (v === null ? 'none' : v.toFixed(2));
+  return `mean risk_probability ${(s.probability / Math.max(1, s.sessions)).toFixed(2)} over its sessions (block from ${edge(edges.block)} with 3 or more sessions, investigate from ${edge(edges.investigate)})`;
+}
+
+/** @param rule the bundle's source rule (ModelBundle.sourceRule); a number: the binomial rule at that flag rate */
+export function recommend(sources: Iterable<SourceActivity>, rule: SourceRule | number = DEFAULT_FLAG_RATE): Recommendation[] {
   const out: (Recommendation & { order: [number, number, number] })[] = [];
+  const { edges } = ruleOf(rule);
   for (const s of sources) {
-    const a = action(s, flagRate);
+    const a = action(s, rule);
     if (a === null) continue;
     const reasons = [`${s.suspicious} of ${s.sessions} sessions suspicious`, `${s.strong} of them high or critical`, `highest risk ${s.highest}`];
+    if (edges !== null) reasons.unshift(meanReason(s, edges));
     out.push({ src_ip: s.src_ip, action: a, reasons, order: [ACTION_ORDER[a], -s.suspicious, -s.bytes] });
   }
   out.sort((x, y) => x.order[0] - y.order[0] || x.order[1] - y.order[1] || x.order[2] - y.order[2] || (x.src_ip < y.src_ip ? -1 : 1));

@@ -8,7 +8,7 @@ import type { ScoreResult } from '../bundle/bundle.js';
 import type { TrafficRecord } from '../data/record.js';
 import type { FeatureEncoder } from '../detectors/features.js';
 import { hasUnseenProtocolOrPort, type TrainingData, trainingDataOf, unlikeTrainingNote } from './fit.js';
-import { DEFAULT_FLAG_RATE, higherRisk, recommend, type Recommendation, type SourceActivity } from './recommend.js';
+import { DEFAULT_FLAG_RATE, higherRisk, recommend, type Recommendation, type SourceActivity, type SourceRule } from './recommend.js';
 
 export interface BatchSummary {
   count: number;
@@ -51,8 +51,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 export interface SummaryState {
-  /** how often the model flags ordinary traffic: the null rate of the block rule (recommend.ts) */
-  flagRate: number;
+  /** the scoring bundle's source rule (recommend.ts); a number: the binomial rule's flag rate */
+  rule: SourceRule | number;
   count: number;
   suspicious: number;
   anomalies: number;
@@ -87,12 +87,12 @@ export class SummaryBuilder {
   private totalBytes = 0;
 
   /**
-   * @param flagRate the scoring bundle's ModelBundle.flagRate (the block rule's null rate)
+   * @param rule the scoring bundle's ModelBundle.sourceRule (recommend.ts)
    * @param fit the scoring bundle's training data and encoder (summaryFit): with it the summary says
    *   when the batch is unlike the training traffic (training_note); without, it never does
    */
   constructor(
-    private flagRate = DEFAULT_FLAG_RATE,
+    private rule: SourceRule | number = DEFAULT_FLAG_RATE,
     private readonly fit: SummaryFit | null = null,
   ) {}
 
@@ -105,7 +105,7 @@ export class SummaryBuilder {
     if (this.fit?.encoder && res.novel_fields.length > 0 && hasUnseenProtocolOrPort(this.fit.encoder, r)) this.unseen++;
     let s = this.sources.get(r.srcIp);
     if (!s) {
-      const activity: SourceActivity = { src_ip: r.srcIp, sessions: 0, suspicious: 0, highest: 'low', strong: 0, bytes: BYTES_ZERO };
+      const activity: SourceActivity = { src_ip: r.srcIp, sessions: 0, suspicious: 0, highest: 'low', strong: 0, bytes: BYTES_ZERO, probability: 0 };
       this.sources.set(r.srcIp, (s = { src_ip: r.srcIp, suspicious: 0, count: 0, bytes_in: BYTES_ZERO, activity }));
     }
     s.suspicious += bad;
@@ -117,6 +117,7 @@ export class SummaryBuilder {
     a.strong += bad === 1 && (res.risk_level === 'high' || res.risk_level === 'critical') ? 1 : 0;
     a.highest = higherRisk(a.highest, res.risk_level);
     a.bytes += r.bytesIn + r.bytesOut;
+    a.probability += res.risk_probability;
     this.totalBytes += r.bytesIn + r.bytesOut;
     const key = r.country ?? 'unknown';
     let c = this.countries.get(key);
@@ -130,7 +131,7 @@ export class SummaryBuilder {
 
   /** Adds another builder's tallies (a part of the same batch scored elsewhere, e.g. a worker thread). */
   merge(other: SummaryState): void {
-    this.flagRate = other.flagRate; // every part was scored by the same bundle
+    this.rule = other.rule; // every part was scored by the same bundle
     this.count += other.count;
     this.suspicious += other.suspicious;
     this.anomalies += other.anomalies;
@@ -149,6 +150,7 @@ export class SummaryBuilder {
       s.activity.suspicious += o.activity.suspicious;
       s.activity.strong += o.activity.strong;
       s.activity.bytes += o.activity.bytes;
+      s.activity.probability += o.activity.probability;
       s.activity.highest = higherRisk(s.activity.highest, o.activity.highest);
     }
     for (const o of other.countries) {
@@ -167,7 +169,7 @@ export class SummaryBuilder {
   /** The tallies as plain data (to send to another thread and merge there). */
   state(): SummaryState {
     return {
-      flagRate: this.flagRate,
+      rule: this.rule,
       count: this.count,
       suspicious: this.suspicious,
       anomalies: this.anomalies,
@@ -194,7 +196,7 @@ export class SummaryBuilder {
       by_hour: this.hours.filter((h) => h.count > 0).map((h) => ({ ...h })),
       recommendations: recommend(
         Array.from(this.sources.values(), (s) => s.activity),
-        this.flagRate,
+        this.rule,
       ),
     };
     if (note !== null) summary.training_note = note;
@@ -204,11 +206,11 @@ export class SummaryBuilder {
 
 /**
  * @param records records[i] is the record results[i] answers
- * @param flagRate the scoring bundle's ModelBundle.flagRate
+ * @param rule the scoring bundle's ModelBundle.sourceRule
  * @param fit see SummaryBuilder
  */
-export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[], flagRate = DEFAULT_FLAG_RATE, fit: SummaryFit | null = null): BatchSummary {
-  const builder = new SummaryBuilder(flagRate, fit);
+export function summarize(records: readonly TrafficRecord[], results: readonly ScoreResult[], rule: SourceRule | number = DEFAULT_FLAG_RATE, fit: SummaryFit | null = null): BatchSummary {
+  const builder = new SummaryBuilder(rule, fit);
   for (let i = 0; i < results.length; i++) builder.add(records[i], results[i]);
   return builder.build();
 }

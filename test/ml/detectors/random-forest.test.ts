@@ -33,6 +33,23 @@ describe('RandomForestClassifier', () => {
     expect([...f.predict(x)]).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
   });
 
+  it('bounds the probability from below over every value of the unknown columns, and equals it when none is unknown', () => {
+    const { x, y } = twoClasses(600, 11);
+    const f = RandomForestClassifier.fit(matrixFromRows(x), y, { seed: 5, nTrees: 30 });
+    const rng = new Random(12);
+    for (let k = 0; k < 50; k++) {
+      const v = Float64Array.from(x[k]);
+      expect(f.lowerBound(v, 0, [false, false, false, false])).toBeCloseTo(f.predictProbability(v), 12);
+      const bound = f.lowerBound(v, 0, [true, false, true, false]);
+      // any values of columns 0 and 2 (the informative ones) score at least the bound
+      for (let t = 0; t < 20; t++) {
+        v[0] = rng.uniform(-2, 3);
+        v[2] = rng.uniform(-2, 3);
+        expect(f.predictProbability(v)).toBeGreaterThanOrEqual(bound - 1e-12);
+      }
+    }
+  });
+
   it('ranks the informative features first in impurity importance, summing to 1', () => {
     const { x, y } = twoClasses(2000, 1);
     const f = RandomForestClassifier.fit(matrixFromRows(x), y, { seed: 5, nTrees: 50 });

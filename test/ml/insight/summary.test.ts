@@ -80,6 +80,21 @@ describe('recommendations', () => {
     expect(actionOf([...mine, ...other], [...results, res2(false, 'low')], '10.0.0.2')).toBeNull();
   });
 
+  it('with labels, blocks on the mean probability across 3 or more sessions, not on how many crossed the verdict edge', () => {
+    const rule = { flagRate: 0.01, edges: { block: 0.6, investigate: 0.3 } };
+    const scored = (ps: number[], edge = 0.13) => ps.map((p) => ({ ...res2(p >= edge, p >= edge ? 'high' : 'low'), risk_probability: p }) as ScoreResult);
+    const of = (ps: number[]) => summarize(sessions('10.0.0.1', ps.length), scored(ps), rule).recommendations[0] ?? null;
+    // a benign heavy hitter with half its sessions just past a low verdict edge: investigated, not blocked
+    expect(of([0.2, 0.14, 0.2, 0.05, 0.15, 0.1]).action).toBe('investigate');
+    const attacker = of([0.9, 0.97, 0.4]);
+    expect(attacker.action).toBe('block');
+    expect(attacker.reasons[0]).toBe('mean risk_probability 0.76 over its sessions (block from 0.60 with 3 or more sessions, investigate from 0.30)');
+    expect(of([0.9, 0.97]).action).toBe('investigate'); // two sessions never block
+    // no session past the verdict edge, but a mean past the investigate edge: a source mostly attacks is not left out
+    expect(summarize(sessions('10.0.0.1', 2), scored([0.35, 0.3], 0.5), rule).recommendations[0].action).toBe('investigate');
+    expect(summarize(sessions('10.0.0.1', 2), scored([0.1, 0.2], 0.5), rule).recommendations).toEqual([]);
+  });
+
   it('monitors a source with a medium-risk normal session only', () => {
     expect(actionOf(sessions('10.0.0.1', 2), [res2(false, 'medium'), res2(false, 'low')], '10.0.0.1')).toBe('monitor');
   });
