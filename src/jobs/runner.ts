@@ -216,9 +216,11 @@ export class JobRunner {
   }
 
   /**
-   * A log format's job: read as a stream through the format's reader (vpc-flow records are stitched
-   * across the whole file, which the block-parallel path cannot do), a chunk at a time on this thread.
-   * A bad line throws, and run() fails the job with it.
+   * A log format's job: read as a stream through the format's reader on this thread (vpc-flow records
+   * are stitched across the whole file, which the block-parallel path cannot do), the records scored
+   * on the scoring threads (score-log.ts). A bad line throws, and run() fails the job with it, unless
+   * the job skips bad lines (on_error=skip): they are then reported in `skipped`, as for the dataset's
+   * layout. The time left is estimated from the bytes of the stored body read so far.
    */
   private async runLog(queued: Job, signal: AbortSignal, update: (next: Job) => void, started: number): Promise<void> {
     let job = queued;
@@ -230,9 +232,13 @@ export class JobRunner {
       ndjsonOutput: this.store.path(job.id, 'results.ndjson'),
       modelDir: this.options.modelDir,
       threads: this.options.threads,
+      onError: job.on_error,
+      maxErrors: job.max_errors,
       signal,
-      onProgress: (records, seconds) => {
-        job = { ...job, records_scored: records, records_read: records, records_per_second: Math.round(records / Math.max(seconds, 1e-3)), eta_seconds: null };
+      onProgress: (records, seconds, bytesRead, fileBytes) => {
+        const bytesPerSecond = bytesRead / Math.max(seconds, 1e-3);
+        const eta = bytesPerSecond > 0 && fileBytes >= bytesRead ? Math.round((fileBytes - bytesRead) / bytesPerSecond) : null;
+        job = { ...job, records_scored: records, records_read: records, records_per_second: Math.round(records / Math.max(seconds, 1e-3)), eta_seconds: eta };
         update(job);
         void this.save(job).catch(() => {});
       },
@@ -247,11 +253,13 @@ export class JobRunner {
       state: 'succeeded',
       finished_at: new Date().toISOString(),
       records_scored: result.records,
-      records_read: result.records,
+      records_skipped: result.badLines.length,
+      records_read: result.records + result.badLines.length,
       records_per_second: Math.round(result.records / Math.max(result.seconds, 1e-3)),
       eta_seconds: 0,
       model_version: result.modelVersion,
       summary: result.summary,
+      skipped: result.badLines.map(({ line, field, value }) => ({ line, field, value })),
       lines_skipped: { ...result.skipped },
       notes: { ...result.notes },
     };

@@ -60,8 +60,8 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
         description:
           'Body: the dataset CSV (text/csv), NDJSON (application/x-ndjson, one record a line) or {"records": [...]} (application/json, up to ' +
           'BATCH_BODY_LIMIT bytes); or, with ?format=vpc-flow, alb, waf, cloudfront or ocsf, a log as AWS delivers it (text/plain; vpc-flow ' +
-          'records stitched into sessions across the whole file; lines the format skips counted in lines_skipped; a bad line fails the job ' +
-          'naming the line and field; on_error=skip is for the dataset layout only). Content-Encoding: gzip is accepted. The body is stored as it arrives (up to JOBS_BODY_LIMIT bytes after gunzip) ' +
+          'records stitched into sessions across the whole file; lines the format skips counted in lines_skipped; a bad line fails the job (or, with on_error=skip, is reported in skipped) ' +
+          'naming the line and field). Content-Encoding: gzip is accepted. The body is stored as it arrives (up to JOBS_BODY_LIMIT bytes after gunzip) ' +
           'and the 202 is sent once it is on disk, with Location: /jobs/{id}. Scoring runs in the background; poll GET /jobs/{id}, then fetch ' +
           'GET /jobs/{id}/results. More than JOBS_MAX_CONCURRENT unfinished jobs is a 429; the jobs disk budget (JOBS_MAX_DISK_BYTES) used up is a 507.',
         security: PUBLIC,
@@ -70,9 +70,6 @@ export default async function jobsCreateRoute(app: FastifyInstance): Promise<voi
       },
       onRequest: async (request) => {
         bodyFormat(request.headers['content-type'], requestFormat(request).name);
-        if (requestFormat(request).name !== 'cloudwatch' && (request.query as JobQuery).on_error === 'skip') {
-          throw new ServiceError('INVALID_REQUEST', "querystring parameter on_error=skip is for the dataset's layout: a log format's job stops at its first bad line, naming it");
-        }
         const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
         if (encoding !== 'identity' && encoding !== 'gzip') throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${encoding} is not supported: send gzip or none`);
         const declared = Number(request.headers['content-length']);

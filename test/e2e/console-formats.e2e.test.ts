@@ -30,6 +30,9 @@ beforeAll(async () => {
   albFile = join(dir, 'alb.log.gz');
   writeFileSync(albFile, gzipSync(asAlb(records.slice(0, 25))));
   writeFileSync(join(dir, 'alb-again.log.gz'), gzipSync(asAlb(records.slice(0, 25))));
+  const bad = asAlb(records.slice(0, 25)).split('\n');
+  bad[3] = bad[3].replace(` ${records[3].bytesIn} `, ' lots ');
+  writeFileSync(join(dir, 'alb-bad.log'), bad.join('\n'));
   rig = await startConsole({ JOBS_DIR: join(dir, 'jobs') });
   ({ service, browser } = rig);
 }, 180_000);
@@ -70,5 +73,14 @@ it('detects and scores a VPC flow log and a gzipped ALB log dropped on the conso
     });
   expect(await page.locator('#error').textContent()).toMatch(/^alb-again\.log\.gz \(VPC Flow Logs\), line 1: /);
   expect(await page.locator('#format-detected').textContent()).toBe('Read as: VPC Flow Logs, gzipped');
+
+  // Skip bad records works for a log: the rest is scored, the bad line listed with its line, field and value
+  await page.selectOption('#log-format', 'auto');
+  await page.check('#skip');
+  await page.setInputFiles('#file', vpcFile.replace('flows.log', 'alb-bad.log'));
+  await page.locator('#status', { hasText: '24 results (1 bad records skipped)' }).waitFor({ timeout: 60_000 });
+  expect(requests.some((u) => u.endsWith('/jobs?format=alb&on_error=skip'))).toBe(true);
+  expect(await page.locator('#skipped tbody tr').count()).toBe(1);
+  expect(await page.locator('#skipped tbody tr').first().textContent()).toMatch(/^4\s*received_bytes\s*lots$/);
   expect(errors).toEqual([]);
 }, 240_000);

@@ -105,15 +105,27 @@ describe('POST /jobs?format=', () => {
     expect((await app.inject({ url: `/jobs/${job.id}/results` })).statusCode).toBe(409);
   });
 
-  it('refuses what a log format cannot be: an unknown format, JSON records, skip mode; text/plain without a format', async () => {
+  it('skips bad lines with on_error=skip: the rest scored, each bad line reported with its line, field and value', async () => {
+    const log = asAlb(records.slice(0, 40)).split('\n');
+    log[3] = log[3].replace(` ${records[3].bytesIn} `, ' lots ');
+    log[20] = 'not an alb line';
+    const job = (await run('/jobs?format=alb&on_error=skip', log.join('\n'))) as Job & { records_skipped: number; skipped: { line: number; field: string; value: string }[] };
+    expect(job.state).toBe('succeeded');
+    expect(job.records_scored).toBe(38);
+    expect(job.records_skipped).toBe(2);
+    expect(job.skipped[0]).toMatchObject({ line: 4, field: 'received_bytes', value: 'lots' });
+    expect(job.skipped[1].line).toBe(21);
+    const results = ndjson((await app.inject({ url: `/jobs/${job.id}/results` })).body);
+    expect(results).toHaveLength(38);
+    expect(job.summary?.count).toBe(38);
+  });
+
+  it('refuses what a log format cannot be: an unknown format, JSON records; text/plain without a format', async () => {
     const post = (url: string, headers: Record<string, string>) => app.inject({ method: 'POST', url, headers, payload: 'x' });
     const unknown = await post('/jobs?format=syslog', TEXT);
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toMatch(/format must be one of/);
     expect((await post('/jobs?format=alb', { 'content-type': 'application/json' })).statusCode).toBe(415);
-    const skip = await post('/jobs?format=alb&on_error=skip', TEXT);
-    expect(skip.statusCode).toBe(400);
-    expect(skip.json().message).toMatch(/on_error=skip/);
     const plain = await post('/jobs', TEXT);
     expect(plain.statusCode).toBe(415);
     expect(plain.json().message).toMatch(/\?format=vpc-flow/);

@@ -157,7 +157,7 @@ describe('POST /train: promotion', () => {
     expect(body.comparison.drift.features.length).toBeGreaterThan(0);
     expect(body.promotion.reason).toContain(`POST /model/rollback {"version": "${body.model_version}"}`);
     expect(await served()).toBe(before);
-    expect(readFileSync(join(dir, 'CURRENT'), 'utf8').trim()).toBe(before);
+    expect(readFileSync(join(dir, 'CURRENT'), 'utf8').split('\n')[0]).toBe(before); // line 1: the served version
     const model = (await app.inject({ method: 'GET', url: '/model' })).json();
     expect(model.version).toBe(before);
     expect(model.versions).toContain(body.model_version);

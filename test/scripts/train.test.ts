@@ -24,15 +24,18 @@ async function train(...args: string[]): Promise<string> {
   return out;
 }
 
+/** CURRENT's line 1: the served version (the rest is the history). */
+const servedVersion = (): string => readFileSync(join(dir, 'CURRENT'), 'utf8').split('\n')[0];
+
 it('prints both sets of figures and keeps a worse training (contamination 0.5) a candidate under auto', async () => {
-  const before = readFileSync(join(dir, 'CURRENT'), 'utf8').trim();
+  const before = servedVersion();
   const out = await train('--contamination', '0.5');
   expect(out).toContain('the cloudwatch file CloudWatch_Traffic_Web_Attack.csv (282 records, 2024-04-25 to 2024-04-26)');
   expect(out).toContain(`New models against the served ${before} on the same hold-out`);
   expect(out).toMatch(/suspicious share\s+0\.\d{3}\s+0\.\d{3}/);
   expect(out).toMatch(/silhouette, Isolation Forest\s+-?\d\.\d{3}\s+-?\d\.\d{3}/);
   expect(out).toMatch(/is not served: kept as a candidate: worse than \S+ on the hold-out \(.*suspicious share \d\.\d{3} against \d\.\d{3} served/);
-  expect(readFileSync(join(dir, 'CURRENT'), 'utf8').trim()).toBe(before);
+  expect(servedVersion()).toBe(before);
   // the new version's manifest records what it was trained on
   const version = /model (\S+) written to/.exec(out)![1];
   const manifest = JSON.parse(readFileSync(join(dir, 'versions', version, 'manifest.json'), 'utf8'));
@@ -46,9 +49,9 @@ it('prints both sets of figures and keeps a worse training (contamination 0.5) a
 }, 120_000);
 
 it('serves nothing new with --promote never, and refuses an unknown mode', async () => {
-  const before = readFileSync(join(dir, 'CURRENT'), 'utf8').trim();
+  const before = servedVersion();
   expect(await train('--promote', 'never')).toMatch(/is not served: promote=never: kept as a candidate; serve it with POST \/model\/rollback \{"version": "\S+"\}/);
-  expect(readFileSync(join(dir, 'CURRENT'), 'utf8').trim()).toBe(before);
+  expect(servedVersion()).toBe(before);
   const bad = startCollecting(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'train.ts'), '--out', dir, '--promote', 'sometimes'], { cwd: ROOT });
   expect((await bad.exited).code).toBe(1);
   expect(bad.logs.join('\n')).toContain('--promote must be one of auto, always, never, got "sometimes"');

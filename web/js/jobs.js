@@ -26,8 +26,10 @@ export function createJob(file, kind, onUpload, signal, skip = false) {
     const xhr = new XMLHttpRequest();
     signal.addEventListener('abort', () => xhr.abort());
     xhr.onabort = () => reject(new Canceled());
-    // A log format's job stops at its first bad line: skip mode is the dataset layout's.
-    const query = kind.log ? `?format=${encodeURIComponent(kind.log)}` : skip ? '?on_error=skip' : '';
+    const params = new URLSearchParams();
+    if (kind.log) params.set('format', kind.log);
+    if (skip) params.set('on_error', 'skip');
+    const query = params.toString() === '' ? '' : `?${params}`;
     xhr.open('POST', `/jobs${query}`);
     xhr.setRequestHeader('content-type', kind.type);
     if (kind.gzip) xhr.setRequestHeader('content-encoding', 'gzip');
