@@ -30,7 +30,7 @@ export const BatchSummarySchema = Type.Object({
   training_note: Type.Optional(
     Type.String({
       description:
-        'present when the batch is unlike the traffic the model was trained on (its format differs, or most records carry a protocol or port never seen in training): ' +
+        'present when the batch is unlike the traffic the model was trained on (most records carry a protocol or port never seen in training; another input format than the training one is named beside it): ' +
         'one sentence naming what the model was trained on and the command that trains it on your own logs. The per-record alerts of such a batch mostly say "unlike the training data".',
     }),
   ),

@@ -6,11 +6,13 @@
  * /model/drift and the console say it once, in one sentence naming what the model was trained on
  * and the command that trains it on the user's own logs.
  *
- * Signals, any one of which is enough:
- * - the input format differs from the training format (when both are known);
+ * Signals, any one of which is enough; each is a measure of the traffic itself:
  * - more than half of the records carry a protocol or destination port the model never saw in
  *   training (share 0 in the encoder's table of a field it uses);
  * - (drift only) more than half of the features with a PSI are drifted (drift.ts bands).
+ * Another input format than the training one is said beside them, never alone: the same sessions
+ * as an ALB log score as they do in the dataset's layout (test/fixtures/recast.ts), so a different
+ * format is a reason to look, not evidence that the traffic is unlike.
  */
 import type { FeatureEncoder } from '../detectors/features.js';
 import type { TrafficRecord } from '../data/record.js';
@@ -91,11 +93,11 @@ export interface FitSignals {
 export function unlikeTrainingNote(s: FitSignals): string | null {
   if (s.records === 0) return null;
   const why: string[] = [];
-  if (s.format !== null && s.trained.format !== 'unknown' && s.format !== s.trained.format) why.push(`it is ${s.format}, the model learned from ${s.trained.format}`);
   const share = s.unseen / s.records;
   if (share > UNSEEN_MAJORITY) why.push(`${Math.round(share * 100)}% of the records carry a protocol or port never seen in training`);
   if (s.drifted && s.drifted.of > 0 && s.drifted.count / s.drifted.of > 0.5) why.push(`${s.drifted.count} of ${s.drifted.of} features drifted`);
   if (why.length === 0) return null;
+  if (s.format !== null && s.trained.format !== 'unknown' && s.format !== s.trained.format) why.unshift(`it is ${s.format}, the model learned from ${s.trained.format}`);
   return (
     `This traffic is not like what the model was trained on, ${trainedOnText(s.trained)} (${why.join('; ')}), so its alerts mostly say "unlike that data": ` +
     `train on your own logs with \`${trainCommand(s.format)}\` (or POST /train).`

@@ -36,11 +36,13 @@ describe('the note on unlike traffic', () => {
     expect(unlikeTrainingNote({ trained: VPC, format: 'vpc-flow', records: 100, unseen: 50 })).toBeNull();
     expect(unlikeTrainingNote({ trained: VPC, format: 'alb', records: 0, unseen: 0 })).toBeNull();
     expect(unlikeTrainingNote({ trained: VPC, format: null, records: 100, unseen: 0, drifted: { count: 5, of: 11 } })).toBeNull();
+    // another format alone is no evidence: the same sessions read from another log score alike
+    expect(unlikeTrainingNote({ trained: VPC, format: 'alb', records: 10, unseen: 0 })).toBeNull();
   });
 
-  it('is one sentence on another format, mostly never-seen values, or mostly drifted features', () => {
-    const other = unlikeTrainingNote({ trained: VPC, format: 'alb', records: 10, unseen: 0 })!;
-    expect(other).toMatch(/it is alb, the model learned from vpc-flow/);
+  it('is one sentence on mostly never-seen values or mostly drifted features, naming another format beside them', () => {
+    const other = unlikeTrainingNote({ trained: VPC, format: 'alb', records: 10, unseen: 6 })!;
+    expect(other).toMatch(/it is alb, the model learned from vpc-flow; 60% of the records carry a protocol or port never seen/);
     expect(other).toContain('`npm run train -- --format alb --data your.log`');
     expect(other.split('. ')).toHaveLength(1);
     expect(unlikeTrainingNote({ trained: VPC, format: 'vpc-flow', records: 100, unseen: 51 })).toMatch(/51% of the records carry a protocol or port never seen/);
