@@ -17,11 +17,11 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { CsvReader, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
+import { MAX_RECORD_SIZE } from '../ml/data/csv.js';
 import { CsvRecords } from '../ml/data/dataset.js';
 import { parseRecordAt } from '../ml/data/record.js';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
-import { BlockReader, readHeader } from '../offline/blocks.js';
+import { BlockReader, eachCsvRecord, readHeader } from '../offline/blocks.js';
 import { csvCell, RESULT_COLUMNS, resultCells } from '../offline/format.js';
 import { JSON_INPUT_COLUMNS } from '../offline/score-file.js';
 import type { InputFormat } from '../offline/worker.js';
@@ -84,21 +84,7 @@ function echoes(text: string, firstLine: number, format: InputFormat, header: st
         // skipped by the job (on_error=skip): a failed job has no results to convert
       }
     };
-    if (text.indexOf('"') < 0) {
-      let line = firstLine;
-      for (let pos = 0; pos < text.length; line++) {
-        let nl = text.indexOf('\n', pos);
-        if (nl < 0) nl = text.length;
-        const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        const input = text.slice(pos, end);
-        pos = nl + 1;
-        const fields = plainFields(input);
-        if (fields !== null) take(fields, line, () => input);
-      }
-    } else {
-      const reader = new CsvReader({ firstLine });
-      for (const { line, fields } of [...reader.push(text), ...reader.end()]) take(fields, line, () => fields.map(csvCell).join(','));
-    }
+    eachCsvRecord(text, firstLine, take);
     return out;
   }
   for (let pos = 0; pos < text.length; ) {

@@ -10,8 +10,9 @@
  * holding a line break is never cut.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE } from '../ml/data/csv.js';
+import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
 import { checkHeader } from '../ml/data/dataset.js';
+import { csvCell } from './format.js';
 
 const LF = 10;
 const QUOTE = 34;
@@ -120,5 +121,31 @@ export async function readHeader(file: FileHandle, name: string): Promise<{ head
       return { header: first.fields, dataStart: nl < 0 ? head.length : nl + 1 };
     }
     if (head.length > 1024 * 1024) throw new CsvSyntaxError('is longer than the line limit', 1);
+  }
+}
+
+/**
+ * Each record of a block of the dataset CSV, in order, with its line number, its fields and its text
+ * as CSV output echoes it. A block without a quote is split a line at a time as CsvReader splits a
+ * plain line, and each line is echoed as it came; a block with quotes goes through CsvReader and its
+ * fields are re-quoted. One function for the scoring threads and for a job's CSV made later from its
+ * NDJSON results (src/jobs/results-csv.ts), so both echo a record alike.
+ */
+export function eachCsvRecord(text: string, firstLine: number, take: (fields: string[], line: number, input: () => string) => void): void {
+  if (text.indexOf('"') < 0) {
+    let line = firstLine;
+    for (let pos = 0; pos < text.length; line++) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = text.length;
+      const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      if (end - pos > MAX_RECORD_SIZE) throw new CsvSyntaxError('is longer than the line limit', line);
+      const input = text.slice(pos, end);
+      pos = nl + 1;
+      const fields = plainFields(input);
+      if (fields !== null) take(fields, line, () => input);
+    }
+  } else {
+    const reader = new CsvReader({ firstLine });
+    for (const { line, fields } of [...reader.push(text), ...reader.end()]) take(fields, line, () => fields.map(csvCell).join(','));
   }
 }

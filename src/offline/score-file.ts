@@ -11,7 +11,7 @@
  */
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -19,7 +19,7 @@ import { MANIFEST_FILE, readCurrent, VERSIONS_DIR } from '../ml/bundle/current.j
 import type { Manifest } from '../ml/bundle/manifest.js';
 import { SummaryBuilder, type BatchSummary } from '../ml/insight/summary.js';
 import { BlockReader, readHeader } from './blocks.js';
-import { csvCell, Flusher, RESULT_COLUMNS } from './format.js';
+import { csvCell, discardOutput, finishOutput, Flusher, RESULT_COLUMNS } from './format.js';
 import type { FromScorer, InputFormat, SkippedRecord, ToScorer, WorkerInit } from './worker.js';
 import { RECORD_KEYS } from '../ml/data/record.js';
 
@@ -266,29 +266,12 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreFileRes
     await waitFor(() => summaries === workers.length);
     finishing = true;
     if (crashed) throw crashed;
-    if (jsonOut !== null) {
-      await jsonFlusher!.settled();
-      jsonOut.end();
-      await once(jsonOut, 'close');
-      await rename(jsonTmp!, options.ndjsonOutput!);
-    }
-    if (file !== null) {
-      await flusher!.settled();
-      // flush: the stream fsyncs the file before it closes it.
-      out.end();
-      await once(out, 'close');
-      await rename(tmp!, options.output!);
-    }
+    if (jsonOut !== null) await finishOutput(jsonOut, jsonFlusher!, jsonTmp!, options.ndjsonOutput!);
+    if (file !== null) await finishOutput(out as WriteStream, flusher!, tmp!, options.output!);
     return { records, seconds: (performance.now() - started) / 1000, modelVersion, summary: summary.build(), skipped };
   } catch (err) {
-    if (file !== null) {
-      (out as WriteStream).destroy();
-      await rm(tmp!, { force: true });
-    }
-    if (jsonOut !== null) {
-      jsonOut.destroy();
-      await rm(jsonTmp!, { force: true });
-    }
+    if (file !== null) await discardOutput(out as WriteStream, tmp!);
+    if (jsonOut !== null) await discardOutput(jsonOut, jsonTmp!);
     throw err;
   } finally {
     for (const c of cleanups) c();

@@ -13,12 +13,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelBundle } from '../ml/bundle/bundle.js';
 import { loadVersion } from '../ml/bundle/store.js';
-import { CsvReader, CsvSyntaxError, MAX_RECORD_SIZE, plainFields } from '../ml/data/csv.js';
+import { CsvSyntaxError, MAX_RECORD_SIZE } from '../ml/data/csv.js';
 import { CsvError, CsvRecords } from '../ml/data/dataset.js';
 import { parseRecordAt, RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder, summaryFit } from '../ml/insight/summary.js';
 import { type SkippedRecord, skippedRecord } from '../ml/data/record-stream.js';
 import { csvCell, OutputBuffer, resultCells } from './format.js';
+import { eachCsvRecord } from './blocks.js';
 import { type PackedRecords, unpackRecords } from './record-pack.js';
 
 export interface WorkerInit {
@@ -120,24 +121,7 @@ function csvBlock(text: string, firstLine: number, pending: Pending): void {
       pending.skip(err as Error, line, (field) => fields[header.indexOf(field)]);
     }
   };
-  if (text.indexOf('"') < 0) {
-    // No quote in the block: every line is one record, split as CsvReader splits a plain line,
-    // and echoed as it came instead of re-quoted.
-    let line = firstLine;
-    for (let pos = 0; pos < text.length; line++) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = text.length;
-      const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      if (end - pos > MAX_RECORD_SIZE) throw new CsvSyntaxError('is longer than the line limit', line);
-      const input = text.slice(pos, end);
-      pos = nl + 1;
-      const fields = plainFields(input);
-      if (fields !== null) take(fields, line, () => input);
-    }
-  } else {
-    const reader = new CsvReader({ firstLine });
-    for (const { line, fields } of [...reader.push(text), ...reader.end()]) take(fields, line, () => fields.map(csvCell).join(','));
-  }
+  eachCsvRecord(text, firstLine, take);
 }
 
 /** NDJSON lines (one JSON record each; blank lines skipped), placed as `NDJSON line n` or `records[i]`. */
