@@ -156,7 +156,7 @@ describe('model store', () => {
     expect(await readCurrent(dir)).toBe(v2);
   });
 
-  it('reads the two-file layout of earlier releases (the committed models/ directory) and writes one file on the next change', async () => {
+  it('reads the two-file layout of earlier releases (CURRENT and HISTORY) and writes one file on the next change', async () => {
     const v0 = await saveVersion(dir, train(40).draft, train(40).artifacts);
     const v1 = await saveVersion(dir, train(41).draft, train(41).artifacts);
     await writeFile(join(dir, 'CURRENT'), `${v1}\n`);
