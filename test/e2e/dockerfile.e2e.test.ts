@@ -137,7 +137,7 @@ describe.skipIf(!isRoot)("the runtime stage, built from the build stage's output
       const run = startCollecting('node', ['dist/scripts/train.js', '--out', out, '--trees', '20'], { cwd: dir(), env: env(), ...asNobody });
       const { code } = await run.exited;
       expect(code, run.logs.join('\n')).toBe(0);
-      expect(run.logs.join('\n')).toMatch(/282 rows/);
+      expect(run.logs.join('\n')).toMatch(/\(282 records, 2024-04-25 to 2024-04-26\)/);
       expect(readFileSync(join(out, 'CURRENT'), 'utf8')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     } finally {
       rmSync(out, { recursive: true, force: true });
