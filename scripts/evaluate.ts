@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const evaluation = assess(records, bundle.scoreMany(records), bundle.sourceRule);
   const out = values.json
     ? JSON.stringify({ model_version: bundle.version, data: values.data, ...evaluation }, null, 2)
-    : `model ${bundle.version} (${bundle.manifest.label_source} labels), data ${values.data}\n\n${formatEvaluation(evaluation)}`;
+    : `model ${bundle.version} (trained with ${bundle.manifest.label_source} labels), data ${values.data} (its own labels)\n\n${formatEvaluation(evaluation)}`;
   process.stdout.write(`${out}\n`);
 }
 

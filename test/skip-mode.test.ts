@@ -57,7 +57,7 @@ describe('skip mode on a 100,000-record file with 10 bad lines', () => {
     expect(skipped.skipped).toEqual(EXPECTED);
     const stopped = await job('/jobs');
     expect(stopped.state).toBe('failed');
-    expect(stopped.error).toMatchObject({ line: 2, field: 'bytes_in' });
+    expect(stopped.error, JSON.stringify(stopped.error)).toMatchObject({ line: 2, field: 'bytes_in' });
   }, 300_000);
 
   it('a streamed /batch scores 99,990, reports the 10 as lines and the count on the summary; without skip it ends at the first', async () => {

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { type FileHandle, rename, rm } from 'node:fs/promises';
 import type { ScoreResult } from '../ml/bundle/bundle.js';
+import { ABSENT_BYTES_IN, ABSENT_BYTES_OUT, type TrafficRecord } from '../ml/data/record.js';
 
 export const RESULT_COLUMNS = ['verdict', 'risk_level', 'anomaly_score', 'risk_probability', 'baseline_outlier', 'is_anomaly', 'novel_fields', 'missing_fields', 'reasons', 'model_version'] as const;
 
@@ -23,6 +24,33 @@ function listCell(items: readonly string[]): string {
 }
 
 /** The result columns of one record (RESULT_COLUMNS), as CSV cells joined by commas. */
+/**
+ * The columns a log's record is written under in CSV output, before its result's: what the format's
+ * reader made of the line(s) (a vpc-flow session stitched from its two records, the country looked
+ * up offline), under the dataset's names, so a reader of the CSV (the console among them) sees the
+ * session's bytes, country and time beside its verdict. `id` is the log line(s) the record came from.
+ */
+export const LOG_RECORD_COLUMNS = ['id', 'src_ip', 'src_ip_country_code', 'bytes_in', 'bytes_out', 'creation_time', 'end_time', 'protocol', 'dst_port', 'response.code'] as const;
+
+/** A log record's cells under LOG_RECORD_COLUMNS: a field the format could not give is empty, never 0. */
+export function logRecordCells(r: TrafficRecord): string {
+  const absent = r.absent ?? 0;
+  const cell = (v: string | number | null): string => (v === null ? '' : csvCell(String(v)));
+  const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : '');
+  return [
+    cell(r.id),
+    csvCell(r.srcIp),
+    cell(r.country),
+    absent & ABSENT_BYTES_IN ? '' : String(r.bytesIn),
+    absent & ABSENT_BYTES_OUT ? '' : String(r.bytesOut),
+    iso(r.creationMs),
+    iso(r.endMs),
+    cell(r.protocol),
+    cell(r.dstPort),
+    cell(r.responseCode),
+  ].join(',');
+}
+
 export function resultCells(r: ScoreResult): string {
   return `${r.verdict},${r.risk_level},${r.anomaly_score},${r.risk_probability},${r.baseline_outlier},${r.is_anomaly},${listCell(r.novel_fields)},${listCell(r.missing_fields)},${listCell(r.reasons)},${r.model_version}`;
 }

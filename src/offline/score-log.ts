@@ -2,8 +2,9 @@
  * Offline scoring of a log in any format of the registry (`npm run score -- --format vpc-flow`), and of
  * any gzipped file (`.gz`, as logs are delivered to S3): the file is read as a stream through the
  * format's reader (which stitches vpc-flow records into sessions across the whole file), scored a
- * chunk at a time, and written as one result a line (NDJSON) or as CSV (the record's id, that is its
- * log line(s), and src_ip, then the verdict columns). The block-parallel path of score-file.ts needs
+ * chunk at a time, and written as one result a line (NDJSON) or as CSV (the record as the reader made
+ * it, under LOG_RECORD_COLUMNS: its id, that is its log line(s), src_ip, country, bytes and times; then
+ * the verdict columns). The block-parallel path of score-file.ts needs
  * a file it can cut at byte offsets, which neither a stitched log nor a gzip stream is: so this thread
  * reads, parses and stitches (stitching needs the whole file's records), and the scoring threads
  * (pool.ts, one per core) score, explain and format the finished records a chunk at a time, their
@@ -24,7 +25,7 @@ import { recordChunks, type SkippedRecord, type StreamFormat } from '../ml/data/
 import { trainingDataOf } from '../ml/insight/fit.js';
 import { SummaryBuilder, summaryFit } from '../ml/insight/summary.js';
 import type { TrafficRecord } from '../ml/data/record.js';
-import { csvCell, discardOutput, finishOutput, Flusher, RESULT_COLUMNS, resultCells } from './format.js';
+import { csvCell, discardOutput, finishOutput, Flusher, LOG_RECORD_COLUMNS, logRecordCells, RESULT_COLUMNS, resultCells } from './format.js';
 import { ScoringPool } from './pool.js';
 import { bundleBytes, DEFAULT_MAX_ERRORS, readManifest, type ScoreFileResult, threadLimits } from './score-file.js';
 import type { WorkerInit } from './worker.js';
@@ -110,7 +111,7 @@ async function inThread(modelDir: string, version: string, format: 'csv' | 'ndjs
       for (let i = 0; i < chunk.length; i++) {
         summary.add(chunk[i], results[i]);
         const r = results[i];
-        text += format === 'ndjson' ? `${JSON.stringify(r)}\n` : `${csvCell(String(r.id ?? ''))},${csvCell(r.src_ip)},${resultCells(r)}\n`;
+        text += format === 'ndjson' ? `${JSON.stringify(r)}\n` : `${logRecordCells(chunk[i])},${resultCells(r)}\n`;
         if (format === 'both') json += `${JSON.stringify(r)}\n`;
       }
       await write({ out: text, json: format === 'both' ? json : undefined, count: chunk.length });
@@ -171,7 +172,7 @@ export async function scoreLog(options: ScoreLogOptions): Promise<ScoreLogResult
       const pool: ScoringPool = new ScoringPool(init, threads, limits, (r) => writeChunk(r, (b) => pool.spareOutputs.length < 4 * threads && pool.spareOutputs.push(b)), options.signal);
       scorer = pool;
     }
-    if (!ndjson) await write(out, `${['id', 'src_ip', ...RESULT_COLUMNS].join(',')}\n`);
+    if (!ndjson) await write(out, `${[...LOG_RECORD_COLUMNS, ...RESULT_COLUMNS].map(csvCell).join(',')}\n`);
     const chunks = recordChunks(input.text, options.format, { chunkSize: CHUNK, formatOptions: options.formatOptions, onReader: (r) => (reader = r), ...skip });
     for await (const chunk of chunks) {
       options.signal?.throwIfAborted();

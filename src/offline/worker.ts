@@ -18,7 +18,7 @@ import { CsvError, CsvRecords } from '../ml/data/dataset.js';
 import { parseRecordAt, RecordError, type TrafficRecord } from '../ml/data/record.js';
 import { SummaryBuilder, summaryFit } from '../ml/insight/summary.js';
 import { type SkippedRecord, skippedRecord } from '../ml/data/record-stream.js';
-import { csvCell, OutputBuffer, resultCells } from './format.js';
+import { csvCell, logRecordCells, OutputBuffer, resultCells } from './format.js';
 import { eachCsvRecord } from './blocks.js';
 import { type PackedRecords, unpackRecords } from './record-pack.js';
 
@@ -29,7 +29,7 @@ export interface WorkerInit {
   /** the CSV header (csv input); the columns CSV output gives a JSON record's values (ndjson, records) */
   header: string[];
   /** csv: the dataset CSV; ndjson: one JSON record a line; records: the same, placed as records[i] in messages;
-   * packed: records a log format's reader made (score-log.ts), written as id and src_ip in CSV output */
+   * packed: records a log format's reader made (score-log.ts), written under LOG_RECORD_COLUMNS in CSV output */
   input?: InputFormat | 'packed';
   /** both: CSV into `out`, NDJSON into `json` */
   output: 'csv' | 'ndjson' | 'both';
@@ -161,12 +161,12 @@ function block(bytes: Uint8Array, firstLine: number, reuse?: ArrayBuffer): { out
   return { out: out.bytes(), json: json?.bytes(), count: pending.count, skipped: pending.skipped };
 }
 
-/** Records a log's reader made: nothing to validate, each written as its id and src_ip, then the result (score-log.ts's layout). */
+/** Records a log's reader made: nothing to validate, each written under LOG_RECORD_COLUMNS, then the result (score-log.ts's layout). */
 function recordsBlock(packed: PackedRecords, reuse?: ArrayBuffer): { out: Uint8Array; json?: Uint8Array; count: number; skipped: SkippedRecord[] } {
   const out = new OutputBuffer(packed.count * 512, reuse);
   const json = output === 'both' ? new OutputBuffer(packed.count * 1024) : null;
   const pending = new Pending(out, json);
-  for (const r of unpackRecords(packed)) pending.add(r, output === 'ndjson' ? '' : `${csvCell(String(r.id ?? ''))},${csvCell(r.srcIp)}`);
+  for (const r of unpackRecords(packed)) pending.add(r, output === 'ndjson' ? '' : logRecordCells(r));
   pending.flush();
   return { out: out.bytes(), json: json?.bytes(), count: pending.count, skipped: pending.skipped };
 }

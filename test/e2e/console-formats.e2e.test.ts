@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readDataset } from '../../src/ml/data/dataset.js';
+import type { TrafficRecord } from '../../src/ml/data/record.js';
 import { DATASET_PATH } from '../../src/paths.js';
 import { asAlb, asVpcFlow } from '../fixtures/recast.js';
 import { openPage, type ConsoleRig, startConsole } from '../helpers/browser.js';
@@ -21,10 +22,11 @@ let rig: ConsoleRig;
 let dir: string;
 let vpcFile: string;
 let albFile: string;
+let records: TrafficRecord[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tts-console-formats-'));
-  const records = await readDataset(DATASET_PATH);
+  records = await readDataset(DATASET_PATH);
   vpcFile = join(dir, 'flows.log');
   writeFileSync(vpcFile, asVpcFlow(records.slice(0, 60)));
   albFile = join(dir, 'alb.log.gz');
@@ -50,10 +52,16 @@ it('detects and scores a VPC flow log and a gzipped ALB log dropped on the conso
   expect(await page.locator('#format-detected').textContent()).toBe('Detected: VPC Flow Logs');
   expect(await page.locator('#totals .card b').first().textContent()).toBe('60');
   expect(requests.some((u) => u.endsWith('/jobs?format=vpc-flow'))).toBe(true);
+  // each session as stitched: the client's bytes in, the server's bytes out, a country looked up offline
+  const firstRow = page.locator('#table tbody tr').first().locator('td');
+  expect(await firstRow.nth(3).textContent()).toBe(records[0].bytesIn.toLocaleString('en-US'));
+  expect(await firstRow.nth(4).textContent()).toBe(records[0].bytesOut.toLocaleString('en-US'));
+  expect(await firstRow.nth(2).textContent()).toMatch(/^[A-Z]{2}$/);
   // the committed model never saw TCP: said once, above the totals, with the command that trains on this log
   const note = page.locator('#training-note');
   expect(await note.isVisible()).toBe(true);
-  expect(await note.textContent()).toMatch(/^This traffic is not like what the model was trained on.*never seen in training.*`npm run train -- --format vpc-flow --data your\.log`/);
+  expect(await note.textContent()).toMatch(/^This traffic is not like what the model was trained on.*never seen in training.*npm run train -- --format vpc-flow --data your\.log/);
+  expect(await note.locator('code').textContent()).toBe('npm run train -- --format vpc-flow --data your.log'); // the command as code, no backticks
 
   await page.setInputFiles('#file', albFile);
   await page.locator('#status', { hasText: '25 results' }).waitFor({ timeout: 60_000 });
@@ -78,7 +86,7 @@ it('detects and scores a VPC flow log and a gzipped ALB log dropped on the conso
   await page.selectOption('#log-format', 'auto');
   await page.check('#skip');
   await page.setInputFiles('#file', vpcFile.replace('flows.log', 'alb-bad.log'));
-  await page.locator('#status', { hasText: '24 results (1 bad records skipped)' }).waitFor({ timeout: 60_000 });
+  await page.locator('#status', { hasText: '24 results (1 bad record skipped)' }).waitFor({ timeout: 60_000 });
   expect(requests.some((u) => u.endsWith('/jobs?format=alb&on_error=skip'))).toBe(true);
   expect(await page.locator('#skipped tbody tr').count()).toBe(1);
   expect(await page.locator('#skipped tbody tr').first().textContent()).toMatch(/^4\s*received_bytes\s*lots$/);

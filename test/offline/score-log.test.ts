@@ -36,14 +36,18 @@ describe('scoreLog (npm run score --format)', () => {
     expect(result.summary.training_note).toContain('`npm run train -- --format vpc-flow --data your.log`');
   });
 
-  it('writes CSV with the id and src_ip, and stops on a bad line naming it, leaving no output', async () => {
+  it('writes CSV with the record as read (id, source, country, bytes, times, ...), and stops on a bad line naming it, leaving no output', async () => {
     const input = join(dir, 'alb.log');
     await writeFile(input, asAlb(records.slice(0, 20)));
     const output = join(dir, 'out.csv');
     await scoreLog({ input, format: 'alb', output, modelDir: COMMITTED_MODELS });
     const csv = (await readFile(output, 'utf8')).trim().split('\n');
-    expect(csv[0].startsWith('id,src_ip,verdict,')).toBe(true);
+    expect(csv[0].startsWith('id,src_ip,src_ip_country_code,bytes_in,bytes_out,creation_time,end_time,protocol,dst_port,response.code,verdict,')).toBe(true);
     expect(csv).toHaveLength(21);
+    const first = csv[1].split(',');
+    expect(first.slice(0, 2)).toEqual(['1', records[0].srcIp]);
+    expect(first.slice(3, 5).map(Number)).toEqual([records[0].bytesIn, records[0].bytesOut]);
+    expect(first[5]).toBe(new Date(records[0].creationMs).toISOString());
     const bad = join(dir, 'bad.log');
     await writeFile(bad, asAlb(records.slice(0, 3)).replace('https ', 'gopher '));
     const badOut = join(dir, 'bad.csv');

@@ -78,7 +78,20 @@ describe('POST /jobs?format=', () => {
     expect(results.map((r) => r.verdict)).toEqual(batch.results.map((r: { verdict: string }) => r.verdict));
     const csv = (await app.inject({ url: `/jobs/${job.id}/results`, headers: { accept: 'text/csv' } })).body.trim().split('\n');
     expect(csv).toHaveLength(41);
-    expect(csv[0]).toMatch(/^id,src_ip,verdict,/);
+    expect(csv[0]).toMatch(/^id,src_ip,src_ip_country_code,bytes_in,bytes_out,creation_time,end_time,protocol,dst_port,response\.code,verdict,/);
+    // the session as stitched: the client's bytes in, the server's out, the country looked up offline
+    const row = csv[1].split(',');
+    expect(row[1]).toBe(some[0].srcIp);
+    expect(row.slice(3, 5).map(Number)).toEqual([some[0].bytesIn, some[0].bytesOut]);
+    expect(row[2]).toMatch(/^[A-Z]{2}$/);
+  });
+
+  it("writes a one-way flow's unknown bytes_out as an empty CSV cell, never 0", async () => {
+    const lines = asVpcFlow(records.slice(0, 1)).trim().split('\n');
+    const job = await run('/jobs?format=vpc-flow', `${lines[0]}\n${lines.slice(1).find((l) => l.split(' ')[3] === records[0].srcIp)}\n`);
+    expect(job.notes).toMatchObject({ one_way_flows: 1 });
+    const csv = (await app.inject({ url: `/jobs/${job.id}/results`, headers: { accept: 'text/csv' } })).body.trim().split('\n');
+    expect(csv[1].split(',')[4]).toBe('');
   });
 
   it('scores a gzipped ALB log, one result a line', async () => {

@@ -34,6 +34,8 @@ export function itemReader(header) {
     'missing_fields',
   ].map(at);
   const list = (s) => (s ? s.split('; ') : []);
+  // an empty cell is a byte count the log could not give (a one-way flow, a WAF request): unknown, not 0
+  const count = (s) => (s === undefined || s === '' ? null : Number(s));
   return (text, index) => {
     const f = parseCsv(text).header;
     const t = Date.parse(f[ct]);
@@ -41,8 +43,8 @@ export function itemReader(header) {
       index,
       srcIp: f[ip] ?? '',
       country: (f[cc] ?? '').toUpperCase(),
-      bytesIn: Number(f[bi]) || 0,
-      bytesOut: Number(f[bo]) || 0,
+      bytesIn: count(f[bi]),
+      bytesOut: count(f[bo]),
       hour: Number.isFinite(t) ? Math.floor((t % DAY_MS) / 3_600_000) : null,
       result: { src_ip: f[ip] ?? '', verdict: f[v], risk_level: f[rl], anomaly_score: Number(f[sc]), reasons: list(f[rs]), novel_fields: list(f[nf]), missing_fields: list(f[mf]) },
     };
@@ -69,7 +71,7 @@ export class Digest {
   add(it, offset) {
     if (this.count % PAGE === 0) this.pageStarts.push([offset, it.index]);
     this.count++;
-    const bytes = it.bytesIn + it.bytesOut;
+    const bytes = (it.bytesIn ?? 0) + (it.bytesOut ?? 0);
     this.totalBytes += bytes;
     if (this.bytesBy.has(it.srcIp)) this.bytesBy.set(it.srcIp, this.bytesBy.get(it.srcIp) + bytes);
     this.scoreCounts[scoreBin(it.result.anomaly_score)]++;
@@ -78,8 +80,10 @@ export class Digest {
     else if (!this.sources.has(it.srcIp)) this.sourcesCapped = true;
     const kind = it.result.verdict === 'suspicious' ? 'suspicious' : 'normal';
     const n = ++this.seen[kind];
-    const point = { x: Math.max(1, it.bytesIn), y: Math.max(1, it.bytesOut) };
-    if (n <= POINTS) this.points[kind].push(point);
+    const point = { x: Math.max(1, it.bytesIn ?? 0), y: Math.max(1, it.bytesOut ?? 0) };
+    if (it.bytesIn === null || it.bytesOut === null) {
+      // not drawn: a session whose bytes are unknown has no place on the bytes chart
+    } else if (n <= POINTS) this.points[kind].push(point);
     else {
       const j = Math.floor(Math.random() * n);
       if (j < POINTS) this.points[kind][j] = point;

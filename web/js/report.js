@@ -13,7 +13,15 @@ export function showReport(digest, summary, threshold) {
   // One sentence when the file is unlike what the model learned from (the summary's training_note), with the command to train on it.
   const note = $('#training-note');
   note.hidden = !summary.training_note;
-  note.textContent = summary.training_note ?? '';
+  // `code` in the sentence (the command to run) is shown as code, not as backticks
+  note.replaceChildren(
+    ...(summary.training_note ?? '').split('`').map((part, i) => {
+      if (i % 2 === 0) return document.createTextNode(part);
+      const code = document.createElement('code');
+      code.textContent = part;
+      return code;
+    }),
+  );
   const totals = [
     ['sessions', summary.count],
     ['suspicious', summary.suspicious],

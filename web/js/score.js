@@ -185,7 +185,7 @@ export class Scorer {
       `Threat report: ${fileName}, ${n(job.summary.count)} sessions, scored ${(job.finished_at ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC with model ${version}`;
     await this.table.load({ jobId: job.id, toItem, total: digest.count, pageStarts: digest.pageStarts, dataStart });
     $('#progress').hidden = true;
-    const skipped = job.records_skipped > 0 ? ` (${n(job.records_skipped)} bad records skipped)` : '';
+    const skipped = job.records_skipped > 0 ? ` (${n(job.records_skipped)} bad record${job.records_skipped === 1 ? '' : 's'} skipped)` : '';
     status.textContent = `${n(job.summary.count)} results${skipped} for ${fileName} with model ${version}.`;
   }
 

@@ -51,8 +51,8 @@ function sessionRow(it) {
     cell('#', String(it.index + 1)),
     cell('Source', it.srcIp),
     cell('Country', it.country || '—'),
-    cell('Bytes in', it.bytesIn.toLocaleString('en-US')),
-    cell('Bytes out', it.bytesOut.toLocaleString('en-US')),
+    cell('Bytes in', it.bytesIn === null ? '—' : it.bytesIn.toLocaleString('en-US')),
+    cell('Bytes out', it.bytesOut === null ? '—' : it.bytesOut.toLocaleString('en-US')),
   );
   tr.append(badgeCell('Verdict', r.verdict), badgeCell('Risk', r.risk_level), cell('Score', r.anomaly_score.toFixed(3)));
   const reasons = cell('Reasons', undefined);

@@ -99,7 +99,7 @@ export function unlikeTrainingNote(s: FitSignals): string | null {
   if (why.length === 0) return null;
   if (s.format !== null && s.trained.format !== 'unknown' && s.format !== s.trained.format) why.unshift(`it is ${s.format}, the model learned from ${s.trained.format}`);
   return (
-    `This traffic is not like what the model was trained on, ${trainedOnText(s.trained)} (${why.join('; ')}), so its alerts mostly say "unlike that data": ` +
+    `This traffic is not like what the model was trained on, ${trainedOnText(s.trained)}: ${why.join('; ')}; so its alerts mostly say "unlike that data": ` +
     `train on your own logs with \`${trainCommand(s.format)}\` (or POST /train).`
   );
 }
