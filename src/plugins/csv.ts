@@ -15,6 +15,9 @@ import { CsvError, readCsvRows } from '../ml/data/dataset.js';
 import { FORMATS } from '../ml/data/formats/index.js';
 import { readLogText } from '../ml/data/formats/read-text.js';
 import { RecordError, type TrafficRecord } from '../ml/data/record.js';
+import { type SkippedRecord, skippedRecord } from '../ml/data/record-stream.js';
+import type { BadRecordHandler } from '../ml/data/formats/types.js';
+import { DEFAULT_MAX_ERRORS } from '../offline/score-file.js';
 import { requestFormat } from '../routes/format.js';
 
 /** The key of a body read from a log format: its records, already parsed (no JSON body can have a symbol key). */
@@ -23,6 +26,8 @@ export interface LogBody {
   [LOG_RECORDS]: TrafficRecord[];
   skipped: Readonly<Record<string, number>>;
   notes: Readonly<Record<string, number>>;
+  /** skip mode (?on_error=skip on a route that skips): the bad lines left out, in order */
+  bad: SkippedRecord[];
 }
 
 declare module 'fastify' {
@@ -39,6 +44,8 @@ declare module 'fastify' {
     streams?: boolean;
     /** the route takes logs in the formats of the registry (?format=), as text/plain */
     takesLogs?: boolean;
+    /** the route has skip mode (?on_error=skip): a log body's bad lines are left out and listed, not a 400 */
+    skips?: boolean;
   }
 }
 
@@ -104,11 +111,23 @@ async function parseLogBody(request: FastifyRequest, payload: NodeJS.ReadableStr
   if (declared > limit) throw new ServiceError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
   const text = await readText(decodedBody(request, payload, limit), limit);
   const maxRows = request.routeOptions.config.maxRows ?? Infinity;
+  // The body is parsed before the route runs and before its querystring is validated (that follows):
+  // skip mode is read from the raw query here, as the route will read it.
+  const query = (request.query ?? {}) as { on_error?: unknown; max_errors?: unknown };
+  const bad: SkippedRecord[] = [];
+  const maxErrors = query.max_errors === undefined ? DEFAULT_MAX_ERRORS : Number(query.max_errors);
+  const onBad: BadRecordHandler | undefined =
+    request.routeOptions.config.skips && query.on_error === 'skip'
+      ? (err, line, fieldValue) => {
+          if (bad.length >= maxErrors) throw new ServiceError('INVALID_RECORD', `more than ${maxErrors} bad records (max_errors); the next one: ${err.message}`);
+          bad.push(skippedRecord(err, line, fieldValue));
+        }
+      : undefined;
   try {
-    const read = readLogText(name, text, options, maxRows);
+    const read = readLogText(name, text, { ...options, onBad }, maxRows);
     if (read.records.length === 0)
       throw new ServiceError('INVALID_RECORD', `the ${name} log has no records${Object.keys(read.skipped).length > 0 ? ` (skipped: ${JSON.stringify(read.skipped)})` : ''}`);
-    return { [LOG_RECORDS]: read.records, skipped: read.skipped, notes: read.notes };
+    return { [LOG_RECORDS]: read.records, skipped: read.skipped, notes: read.notes, bad };
   } catch (err) {
     if (err instanceof RecordError) throw new ServiceError('INVALID_RECORD', err.message);
     if (err instanceof RangeError && err.message.includes('more than')) throw new ServiceError('TOO_MANY_RECORDS', err.message);

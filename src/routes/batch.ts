@@ -36,7 +36,7 @@ export default async function batchRoute(app: FastifyInstance, opts: { config: C
       bodyLimit: batchBodyLimit,
       // Records are validated by parseRecord (the schema's rules, checked once: checking them twice was
       // ~9% of /batch throughput); RecordsBody documents the body.
-      config: { maxRows: batchLimit, takesCsv: true, takesLogs: true, streams: true, documentedBody: 'RecordsBody' },
+      config: { maxRows: batchLimit, takesCsv: true, takesLogs: true, streams: true, skips: true, documentedBody: 'RecordsBody' },
       schema: {
         querystring: Type.Intersect([JobQuerySchema, FormatQuerySchema]),
         tags: ['scoring'],

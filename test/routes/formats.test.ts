@@ -67,6 +67,26 @@ describe('?format=', () => {
     expect(out.at(-1)).toMatchObject({ summary: { count: 4 }, records_skipped: 1 });
   });
 
+  it('skips bad lines of a whole (not streamed) log body too, listing them; past max_errors it is a 400 naming the next', async () => {
+    const log = asAlb(records.slice(0, 6))
+      .replace(/^https /m, 'gopher ')
+      .replace(` ${records[4].bytesIn} `, ' lots ');
+    const res = await app.inject({ method: 'POST', url: '/batch?format=alb&on_error=skip', headers: TEXT, payload: log });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.results).toHaveLength(4);
+    expect(body.summary.count).toBe(4);
+    expect(body.skipped).toEqual([
+      { line: 1, field: 'type', value: 'gopher' },
+      { line: 5, field: 'received_bytes', value: 'lots' },
+    ]);
+    const capped = await app.inject({ method: 'POST', url: '/batch?format=alb&on_error=skip&max_errors=1', headers: TEXT, payload: log });
+    expect(capped.statusCode).toBe(400);
+    expect(capped.json().message).toMatch(/^more than 1 bad records \(max_errors\); the next one: alb line 5: received_bytes/);
+    // without skip mode the first bad line is still a 400
+    expect((await app.inject({ method: 'POST', url: '/batch?format=alb', headers: TEXT, payload: log })).json().message).toMatch(/^alb line 1: type/);
+  });
+
   it('scores one WAF line on /score, its byte counts listed as missing, never as evidence', async () => {
     const res = await app.inject({ method: 'POST', url: '/score?format=waf', headers: TEXT, payload: WAF });
     expect(res.statusCode).toBe(200);
