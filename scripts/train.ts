@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     await lock.release();
   }
   process.stdout.write(report(values.data!, trainingDataOf(output.draft), values.out!, version, output.draft.label_source, output.metrics, output.surrogate, performance.now() - started));
-  process.stdout.write(comparisonLines(weighed.comparison, weighed.promotion, version).join('\n'));
+  process.stdout.write(comparisonLines(weighed.comparison, weighed.promotion, version, values.out!).join('\n'));
 }
 
 function report(data: string, trained: TrainingData, out: string, version: string, labelSource: string, m: TrainingMetrics, rules: SurrogateRules, ms: number): string {
@@ -148,7 +148,7 @@ function report(data: string, trained: TrainingData, out: string, version: strin
 }
 
 /** The new and the served models side by side on the hold-out, and what became of the new one. */
-function comparisonLines(c: Comparison, p: Promotion, version: string): string[] {
+function comparisonLines(c: Comparison, p: Promotion, version: string, dir: string): string[] {
   const f = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(3));
   const lines = [`New models against the served ${c.served_version ?? '(none)'} on the same hold-out (${c.holdout_rows} rows, labels ${c.label_source}):`];
   lines.push(`  ${''.padEnd(30)} ${'new'.padStart(8)} ${'served'.padStart(8)}`);
@@ -163,7 +163,10 @@ function comparisonLines(c: Comparison, p: Promotion, version: string): string[]
       })`,
     );
   lines.push(`  rule: ${c.rule}`);
-  lines.push(p.promoted ? `${version} is now served: ${p.reason}` : `${version} is not served: ${p.reason.replace('<id>', version)}`, '');
+  lines.push(
+    p.promoted ? `${version} is now the served version of ${dir} (a service with MODEL_DIR=${dir} loads it): ${p.reason}` : `${version} is not served: ${p.reason.replace('<id>', version)}`,
+    '',
+  );
   return lines;
 }
 
