@@ -42,6 +42,8 @@ export class JobRunner {
 
   /** jobs being stored by this process, not yet queued */
   private readonly reserved = new Set<string>();
+  /** whether pump() is running: it takes the queue's jobs one at a time */
+  private pumping = false;
 
   /** Whether this process stores, queued or runs the job (its state is live, not a dead runner's). */
   mine = (id: string): boolean => this.current?.id === id || this.queue.includes(id) || this.reserved.has(id);
@@ -59,7 +61,10 @@ export class JobRunner {
   enqueue(id: string): void {
     this.reserved.delete(id);
     this.queue.push(id);
-    if (this.current === null) this.idle = this.pump();
+    // One pump at a time. `current` is no test of that: between two jobs it is null while the pump
+    // still waits for the last one's writes, and a second pump started then ran the next job twice
+    // at once (one run's end left the other's job looking dead, reported failed without its line).
+    if (!this.pumping) this.idle = this.pump();
   }
 
   /** Stops the job if this process queued or runs it. */
@@ -107,6 +112,15 @@ export class JobRunner {
   }
 
   private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      await this.drain();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async drain(): Promise<void> {
     while (!this.closed && this.queue.length > 0) {
       const id = this.queue[0];
       const job = await this.store.read(id).catch(() => null);
@@ -122,9 +136,11 @@ export class JobRunner {
       } catch (err) {
         this.options.log.error({ err, job: id }, 'job failed unexpectedly');
       } finally {
-        this.current = null;
+        // The job stays this process's until its last state is written: a request meanwhile must
+        // not take it for a dead runner's.
         await this.writing.get(id);
         this.writing.delete(id);
+        this.current = null;
       }
     }
   }
