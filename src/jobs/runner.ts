@@ -11,6 +11,8 @@ import { stat } from 'node:fs/promises';
 import { scoreFile } from '../offline/score-file.js';
 import { scoreLog } from '../offline/score-log.js';
 import { HEARTBEAT_MS, type Job, type JobStore, ownerHere, placeError } from './store.js';
+import type { BatchSummary } from '../ml/insight/summary.js';
+import type { SkippedRecord } from '../ml/data/record-stream.js';
 
 export interface RunnerOptions {
   modelDir: string;
@@ -22,6 +24,23 @@ export interface RunnerOptions {
 
 /** Errors about the input (said to the user as they are), as opposed to the service's own failures. */
 const KNOWN_ERROR = /^((CSV|NDJSON|vpc-flow|alb|waf|cloudfront|ocsf) line \d+|records\[|more than \d+ bad records|the [a-z-]+ log has no records)/;
+
+/** A job's succeeded state from what scored it: the dataset layout's run or a log's, `bad` the records it left out. */
+function succeeded(job: Job, result: { records: number; seconds: number; modelVersion: string; summary: BatchSummary }, bad: readonly SkippedRecord[]): Job {
+  return {
+    ...job,
+    state: 'succeeded',
+    finished_at: new Date().toISOString(),
+    records_scored: result.records,
+    records_skipped: bad.length,
+    records_read: result.records + bad.length,
+    records_per_second: Math.round(result.records / Math.max(result.seconds, 1e-3)),
+    eta_seconds: 0,
+    model_version: result.modelVersion,
+    summary: result.summary,
+    skipped: bad.map(({ line, field, value }) => ({ line, field, value })),
+  };
+}
 
 export class JobRunner {
   private readonly queue: string[] = [];
@@ -195,19 +214,7 @@ export class JobRunner {
       if (result.records === 0 && result.skipped.length === 0) {
         update({ ...job, state: 'failed', finished_at: new Date().toISOString(), eta_seconds: null, error: { message: 'the body has no records', line: null, field: null } });
       } else {
-        update({
-          ...job,
-          state: 'succeeded',
-          finished_at: new Date().toISOString(),
-          records_scored: result.records,
-          records_skipped: result.skipped.length,
-          records_read: result.records + result.skipped.length,
-          records_per_second: Math.round(result.records / Math.max(result.seconds, 1e-3)),
-          eta_seconds: 0,
-          model_version: result.modelVersion,
-          summary: result.summary,
-          skipped: result.skipped.map(({ line, field, value }) => ({ line, field, value })),
-        });
+        update(succeeded(job, result, result.skipped));
       }
       await this.save(job);
       this.options.onFinished?.(job, seconds);
@@ -264,21 +271,7 @@ export class JobRunner {
       await this.store.removeResults(job.id);
       return;
     }
-    job = {
-      ...job,
-      state: 'succeeded',
-      finished_at: new Date().toISOString(),
-      records_scored: result.records,
-      records_skipped: result.badLines.length,
-      records_read: result.records + result.badLines.length,
-      records_per_second: Math.round(result.records / Math.max(result.seconds, 1e-3)),
-      eta_seconds: 0,
-      model_version: result.modelVersion,
-      summary: result.summary,
-      skipped: result.badLines.map(({ line, field, value }) => ({ line, field, value })),
-      lines_skipped: { ...result.skipped },
-      notes: { ...result.notes },
-    };
+    job = { ...succeeded(job, result, result.badLines), lines_skipped: { ...result.skipped }, notes: { ...result.notes } };
     update(job);
     await this.save(job);
     this.options.onFinished?.(job, (performance.now() - started) / 1000);

@@ -51,7 +51,8 @@ export interface Job {
   skipped: Omit<SkippedRecord, 'message'>[];
   error: { message: string; line: number | null; field: string | null } | null;
   /** who runs it and when it last said so */
-  owner: { host: string; pid: number } | null;
+  /** the process running the job; `life` tells this process's life from an earlier one with the same pid */
+  owner: { host: string; pid: number; life?: string } | null;
   heartbeat_at: string | null;
 }
 
@@ -61,6 +62,8 @@ export const STALE_MS = 30_000;
 export const HEARTBEAT_MS = 2_000;
 const ID = /^[A-Za-z0-9_-]{22}$/;
 const HOST = hostname();
+/** This process's life: a pid is reused by the next process in a container, this is not. */
+const LIFE = randomBytes(8).toString('hex');
 
 export const UNFINISHED: ReadonlySet<JobState> = new Set(['queued', 'running']);
 
@@ -230,7 +233,9 @@ function isDead(job: Job): boolean {
   const beat = Date.parse(job.heartbeat_at ?? job.created_at);
   if (Date.now() - beat > STALE_MS) return true;
   if (job.owner === null || job.owner.host !== HOST) return false;
-  if (job.owner.pid === process.pid) return true; // this process did not start it in this life: an earlier one did
+  // Same pid: an earlier life of this process (a restarted container's PID 1) left it, unless the
+  // life says it is this one's, whose runner may hold it between two of its own steps.
+  if (job.owner.pid === process.pid) return job.owner.life !== LIFE;
   try {
     process.kill(job.owner.pid, 0);
     return false;
@@ -239,6 +244,6 @@ function isDead(job: Job): boolean {
   }
 }
 
-export function ownerHere(): { host: string; pid: number } {
-  return { host: HOST, pid: process.pid };
+export function ownerHere(): { host: string; pid: number; life: string } {
+  return { host: HOST, pid: process.pid, life: LIFE };
 }

@@ -80,3 +80,22 @@ describe('JobRunner heartbeat', () => {
     }
   });
 });
+
+describe('JobStore: whose running job is dead', () => {
+  it("keeps this process's own running job alive whatever its runner says, and takes one of an earlier life of the same pid for dead", async () => {
+    const store = new JobStore(dir);
+    const running = async (owner: Job['owner']): Promise<string> => {
+      const id = newJobId();
+      mkdirSync(store.path(id), { recursive: true });
+      await store.write({ ...queued(id), state: 'running', owner });
+      return id;
+    };
+    const nobodys = () => false; // as a request sees a job between two steps of its runner
+    const ours = await running(ownerHere());
+    expect((await store.get(ours, nobodys))?.state).toBe('running');
+    const earlier = await running({ ...ownerHere(), life: 'an-earlier-life' });
+    expect(await store.get(earlier, nobodys)).toMatchObject({ state: 'failed', error: { message: expect.stringMatching(/stopped before it finished/) } });
+    const unrecorded = await running({ host: ownerHere().host, pid: process.pid }); // written before lives were recorded
+    expect((await store.get(unrecorded, nobodys))?.state).toBe('failed');
+  });
+});
